@@ -1,0 +1,72 @@
+package dialog
+
+import (
+	"strings"
+	"time"
+)
+
+// hold keeps a request for someone else until that person confirms through
+// a personal link. The registrant gets the link and a text to forward.
+func (t *turn) hold(req Request, other string) {
+	token := "c" + t.e.NewID()
+	expires := t.now.Add(time.Duration(t.e.HoldDays) * 24 * time.Hour)
+	t.effects = append(t.effects, Hold{Request: req, Token: token, ExpiresAt: expires})
+	data := map[string]any{"Ref": req.Ref, "Other": other, "Days": t.e.HoldDays, "Link": t.e.link(token)}
+	t.say(t.tr("held.link", data), nil)
+	t.say(t.tr("held.forward", data), shortMenu)
+}
+
+// link is the personal consent link for token.
+func (e *Engine) link(token string) string {
+	if e.BotUsername != "" {
+		return "https://t.me/" + e.BotUsername + "?start=" + token
+	}
+	return "/start " + token
+}
+
+// IsConsentToken reports whether a /start payload has the form of a consent
+// link token, so the message path knows to look it up.
+func IsConsentToken(payload string) bool {
+	if len(payload) < 8 || len(payload) > 64 || payload[0] != 'c' {
+		return false
+	}
+	return strings.Trim(payload, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == ""
+}
+
+// openHeld greets a person who opened their consent link. Before they agree
+// they see only who registered them and the topic: nothing the registrant wrote.
+func (t *turn) openHeld(h HeldLookup) {
+	switch {
+	case h.Status == HeldUsed:
+		t.say(t.tr("link.used", nil), fullMenu)
+		return
+	case h.Status == HeldExpired:
+		t.say(t.tr("link.expired", nil), fullMenu)
+		return
+	case h.Status != HeldOpen:
+		t.say(t.tr("link.unknown", nil), fullMenu)
+		return
+	case t.s.Intake != nil && t.s.Step != StepNone:
+		t.say(t.tr("link.busy", nil), nil)
+		t.reask()
+		return
+	}
+	t.s.Confirming = &Confirming{Token: h.Token, RegistrantName: h.RegistrantName, Topic: h.Topic}
+	t.s.Step = StepOtherConfirm
+	t.ask()
+}
+
+// answerHeld records the registered person's own answer.
+func (t *turn) answerHeld(yes bool) {
+	token := t.s.Confirming.Token
+	t.s.Confirming, t.s.Step = nil, StepNone
+	if yes {
+		t.effects = append(t.effects, ConfirmHeld{Token: token, At: t.now.UTC()})
+		t.terminal = StepDone
+		t.say(t.tr("other_confirm.yes", nil), shortMenu)
+		return
+	}
+	t.effects = append(t.effects, DeclineHeld{Token: token})
+	t.terminal = StepEnded
+	t.say(t.tr("other_confirm.no", nil), fullMenu)
+}

@@ -1,0 +1,428 @@
+package dialog
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+const (
+	maxDescription = 1000
+	maxName        = 100
+)
+
+// startIntake begins a registration. known says whether the resident already
+// told us who it is for, so the who step is skipped.
+func (t *turn) startIntake(forOther, known bool) {
+	t.s.Intake = &Intake{ID: t.e.NewID(), ForOther: forOther}
+	switch {
+	case !known:
+		t.s.Step = StepWho
+		t.say(t.tr("intake.intro", nil), nil)
+	case forOther:
+		t.s.Step = StepOtherConsent
+		t.say(t.tr("intake.intro.other", nil), nil)
+	default:
+		t.s.Step = StepTopic
+		t.say(t.tr("intake.intro.self", nil), nil)
+	}
+	t.ask()
+}
+
+// Ref is the short reference a resident and staff use for a request,
+// derived from its ID: "WOT-7K3M9Q".
+func Ref(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	enc := base32.StdEncoding.EncodeToString(sum[:])
+	// Drop look-alikes so a reference read aloud over the phone is unambiguous.
+	r := strings.NewReplacer("0", "", "1", "", "O", "", "I", "", "L", "", "=", "").Replace(enc)
+	return "WOT-" + r[:6]
+}
+
+// ask asks the question of the current step.
+func (t *turn) ask() {
+	if c := t.s.Confirming; c != nil && t.s.Step == StepOtherConfirm {
+		t.say(t.tr("other_confirm.ask", map[string]any{
+			"Registrant": c.RegistrantName, "Topic": t.tr(labelID("topic:"+c.Topic), nil),
+		}), stepOptions[StepOtherConfirm])
+		return
+	}
+	in := t.s.Intake
+	data := map[string]any{"Other": in.OtherName}
+	other := ""
+	if in.ForOther {
+		other = ".other"
+	}
+	switch t.s.Step {
+	case StepWho:
+		t.say(t.tr("ask.who", nil), stepOptions[StepWho])
+	case StepOtherConsent:
+		t.say(t.tr("ask.other_consent", nil), stepOptions[StepOtherConsent])
+	case StepConsentMethod:
+		t.say(t.tr("ask.consent_method", nil), stepOptions[StepConsentMethod])
+	case StepOtherName:
+		t.say(t.tr("ask.other_name", nil), nil)
+	case StepTopic:
+		t.say(t.tr("ask.topic"+other, data), stepOptions[StepTopic])
+	case StepDescription:
+		t.say(t.tr("ask.description"+other, data), nil)
+	case StepUrgency:
+		t.say(t.tr("ask.urgency", nil), stepOptions[StepUrgency])
+	case StepName:
+		t.say(t.tr("ask.name"+other, nil), nil)
+	case StepPhone:
+		t.say(t.tr("ask.phone"+other, data), stepOptions[StepPhone])
+	case StepLocation:
+		t.say(t.tr("ask.location"+other, data), stepOptions[StepLocation])
+	case StepPrivacyConsent:
+		t.say(t.privacyText(), stepOptions[StepPrivacyConsent])
+	case StepConfirm:
+		if in.Editing {
+			t.say(t.tr("ask.edit", nil), t.editOptions())
+			return
+		}
+		t.say(t.summary(), stepOptions[StepConfirm])
+	}
+}
+
+func (t *turn) privacyText() string {
+	return t.tr("ask.privacy_consent", map[string]any{"RetentionDays": t.e.RetentionDays})
+}
+
+// textVersion names the exact consent text a resident agreed to: the
+// language plus a hash of the text, so a changed text gets a new version
+// without anyone having to remember to bump it.
+func (t *turn) textVersion() string {
+	sum := sha256.Sum256([]byte(t.privacyText()))
+	return t.s.Lang + "-" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:8])
+}
+
+func (t *turn) editOptions() []string {
+	var out []string
+	for _, f := range editFields {
+		if (f == StepOtherName || f == StepConsentMethod) && !t.s.Intake.ForOther {
+			continue
+		}
+		out = append(out, "edit:"+string(f))
+	}
+	return out
+}
+
+func (t *turn) summary() string {
+	in := t.s.Intake
+	var b strings.Builder
+	b.WriteString(t.tr("summary.title", nil))
+	line := func(id, value string) {
+		b.WriteString("\n")
+		b.WriteString(t.tr(id, map[string]any{"Value": value}))
+	}
+	if in.ForOther {
+		line("summary.for_other", in.OtherName)
+		line("summary.consent_method", t.tr(labelID("consent_method:"+in.ConsentMethod), nil))
+	} else {
+		line("summary.for_self", "")
+	}
+	line("summary.topic", t.tr(labelID("topic:"+in.Topic), nil))
+	line("summary.description", in.Description)
+	line("summary.urgency", t.tr(labelID("urgency:"+in.Urgency), nil))
+	line("summary.name", in.Name)
+	if in.ContactVia == "chat" {
+		line("summary.contact_chat", "")
+	} else {
+		line("summary.phone", in.Phone)
+	}
+	line("summary.location", t.label("location:"+in.Location))
+	b.WriteString("\n\n")
+	b.WriteString(t.tr("summary.question", nil))
+	return b.String()
+}
+
+// next is the step after s, given the answers so far.
+func next(s Step, in *Intake) Step {
+	switch s {
+	case StepWho:
+		if in.ForOther {
+			return StepOtherConsent
+		}
+		return StepTopic
+	case StepOtherConsent:
+		return StepConsentMethod
+	case StepConsentMethod:
+		return StepOtherName
+	case StepOtherName:
+		return StepTopic
+	case StepTopic:
+		return StepDescription
+	case StepDescription:
+		return StepUrgency
+	case StepUrgency:
+		return StepName
+	case StepName:
+		return StepPhone
+	case StepPhone:
+		return StepLocation
+	case StepLocation:
+		return StepPrivacyConsent
+	}
+	return StepConfirm
+}
+
+// answered reports whether step s already has an answer (used after an edit
+// to skip back to confirm).
+func answered(s Step, in *Intake) bool {
+	switch s {
+	case StepOtherConsent:
+		return in.OtherConsent
+	case StepConsentMethod:
+		return in.ConsentMethod != ""
+	case StepOtherName:
+		return in.OtherName != ""
+	case StepTopic:
+		return in.Topic != ""
+	case StepDescription:
+		return in.Description != ""
+	case StepUrgency:
+		return in.Urgency != ""
+	case StepName:
+		return in.Name != ""
+	case StepPhone:
+		return in.ContactVia != ""
+	case StepLocation:
+		return in.Location != ""
+	case StepPrivacyConsent:
+		return in.PrivacyAt != nil
+	}
+	return false
+}
+
+// advance moves past the current, now answered, step.
+func (t *turn) advance() {
+	in := t.s.Intake
+	in.History = append(in.History, t.s.Step)
+	n := next(t.s.Step, in)
+	if in.Returning {
+		for n != StepConfirm && answered(n, in) {
+			n = next(n, in)
+		}
+		if n == StepConfirm {
+			in.Returning = false
+		}
+	}
+	t.s.Step = n
+	t.ask()
+}
+
+func (t *turn) back() {
+	if !t.inIntake() {
+		t.say(t.tr("back.nothing", nil), fullMenu)
+		return
+	}
+	in := t.s.Intake
+	if t.s.Step == StepConfirm && in.Editing {
+		in.Editing = false
+		t.ask()
+		return
+	}
+	if len(in.History) == 0 {
+		t.say(t.tr("back.first", nil), nil)
+		t.ask()
+		return
+	}
+	t.s.Step = in.History[len(in.History)-1]
+	in.History = in.History[:len(in.History)-1]
+	in.Returning = false
+	t.ask()
+}
+
+func (t *turn) edit(field Step) {
+	in := t.s.Intake
+	in.Editing = false
+	in.Returning = true
+	in.History = append(in.History, StepConfirm)
+	t.s.Step = field
+	t.ask()
+}
+
+// intakeText handles typed text during the intake.
+func (t *turn) intakeText(txt string, c Classification) {
+	switch t.s.Step {
+	case StepOtherName:
+		t.nameAnswer(txt, func(v string) { t.s.Intake.OtherName = v })
+	case StepName:
+		t.nameAnswer(txt, func(v string) { t.s.Intake.Name = v })
+	case StepDescription:
+		t.descriptionAnswer(txt)
+	case StepPhone:
+		if _, problem := NormalizePhone(txt); problem != PhoneOK && t.knowledgeQuestion(c) {
+			return
+		}
+		t.phoneAnswer(txt)
+	default: // option steps: a typed answer that matched was handled already
+		if t.knowledgeQuestion(c) {
+			return
+		}
+		if c.Intent == "register_self" || c.Intent == "register_other" {
+			t.say(t.tr("intake.already", nil), nil)
+		} else {
+			t.say(t.tr("choose.option", nil), nil)
+		}
+		t.ask()
+	}
+}
+
+// knowledgeQuestion answers a question asked in the middle of the intake and
+// asks the current question again.
+func (t *turn) knowledgeQuestion(c Classification) bool {
+	if !knowledgeIntents[c.Intent] {
+		return false
+	}
+	t.answer(c.Intent, "", nil)
+	t.ask()
+	return true
+}
+
+func (t *turn) nameAnswer(txt string, set func(string)) {
+	v := strings.Join(strings.Fields(txt), " ")
+	switch {
+	case !hasLetter(v):
+		t.say(t.tr("err.name", nil), nil)
+		t.ask()
+	case utf8.RuneCountInString(v) > maxName:
+		t.say(t.tr("err.name.long", map[string]any{"Max": maxName}), nil)
+		t.ask()
+	default:
+		set(v)
+		t.advance()
+	}
+}
+
+func (t *turn) descriptionAnswer(txt string) {
+	n := utf8.RuneCountInString(txt)
+	switch {
+	case !hasLetter(txt):
+		t.say(t.tr("err.description.empty", nil), nil)
+		t.ask()
+	case n > maxDescription:
+		t.say(t.tr("err.description.long", map[string]any{"Max": maxDescription, "N": n}), nil)
+		t.ask()
+	default:
+		t.s.Intake.Description = txt
+		t.advance()
+	}
+}
+
+func (t *turn) phoneAnswer(txt string) {
+	e164, problem := NormalizePhone(txt)
+	if problem != PhoneOK {
+		t.say(t.tr("err.phone."+string(problem), nil), nil)
+		t.ask()
+		return
+	}
+	t.s.Intake.Phone, t.s.Intake.ContactVia = e164, "phone"
+	t.advance()
+}
+
+// choose applies a chosen option at an option step.
+func (t *turn) choose(step Step, value string) {
+	in := t.s.Intake
+	switch step {
+	case StepWho:
+		in.ForOther = value == "other"
+		if !in.ForOther {
+			in.OtherConsent, in.OtherAt, in.OtherName, in.ConsentMethod = false, nil, "", ""
+		}
+	case StepOtherConsent:
+		if value != "yes" {
+			t.end("other_consent.no")
+			return
+		}
+		at := t.now.UTC()
+		in.OtherConsent, in.OtherAt = true, &at
+	case StepConsentMethod:
+		in.ConsentMethod = value
+	case StepOtherConfirm:
+		t.answerHeld(value == "yes")
+		return
+	case StepTopic:
+		in.Topic = value
+		if value == "violence" {
+			t.answer("crisis", "", nil)
+		}
+	case StepUrgency:
+		in.Urgency = value
+		if value == "danger" {
+			t.answer("crisis", "", nil)
+			t.say(t.tr("urgency.danger.note", nil), nil)
+		}
+	case StepPhone:
+		in.Phone, in.ContactVia = "", "chat"
+	case StepLocation:
+		in.Location = value
+	case StepPrivacyConsent:
+		if value != "yes" {
+			t.end("privacy_consent.no")
+			return
+		}
+		at := t.now.UTC()
+		in.PrivacyAt, in.TextVersion = &at, t.textVersion()
+	case StepConfirm:
+		switch value {
+		case "send":
+			t.submit()
+		case "edit":
+			in.Editing = true
+			t.ask()
+		default:
+			t.cancel()
+		}
+		return
+	}
+	t.advance()
+}
+
+// end stops the intake without storing anything, with an explanation.
+func (t *turn) end(id string) {
+	t.s.Intake, t.s.Step = nil, StepNone
+	t.terminal = StepEnded
+	t.say(t.tr(id, nil), fullMenu)
+}
+
+func (t *turn) submit() {
+	in := t.s.Intake
+	due := t.e.Knowledge.CallbackDue(t.now)
+	req := Request{
+		ID:           in.ID,
+		Ref:          Ref(in.ID),
+		CreatedAt:    t.now.UTC(),
+		Language:     t.s.Lang,
+		ForOther:     in.ForOther,
+		OtherConsent: in.ForOther && in.OtherConsent,
+		OtherName:    in.OtherName,
+		Name:         in.Name,
+		Topic:        in.Topic,
+		Description:  in.Description,
+		Urgency:      in.Urgency,
+		Phone:        in.Phone,
+		ContactVia:   in.ContactVia,
+		Location:     in.Location,
+		Consent:      Consent{PrivacyAt: *in.PrivacyAt, TextVersion: in.TextVersion},
+		CallbackDue:  due.Format(time.DateOnly),
+	}
+	t.s.Intake, t.s.Step = nil, StepNone
+	t.terminal, t.ref = StepDone, req.Ref
+	if in.ForOther && in.ConsentMethod == "link" {
+		t.hold(req, in.OtherName)
+		return
+	}
+	if in.ForOther {
+		req.Consent.OtherAt, req.Consent.Method = in.OtherAt, "declared"
+	}
+	t.effects = append(t.effects, Submit{Request: req})
+	id := "done"
+	if req.Urgency == "danger" {
+		id = "done.danger"
+	}
+	t.say(t.tr(id, map[string]any{"Ref": req.Ref, "Due": t.e.Knowledge.FormatDate(t.s.Lang, due)}), shortMenu)
+}

@@ -1,0 +1,71 @@
+package dialog
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// maxInput caps what the engine looks at: a 100 KB paste costs no more than
+// a long message, and nothing downstream has to guard against it again.
+const maxInput = 4000
+
+// clean makes a message safe to keep: valid UTF-8, no control characters
+// (newlines and tabs become spaces unless keepNewlines), trimmed, capped.
+func clean(s string, keepNewlines bool) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n >= maxInput {
+			break
+		}
+		switch {
+		case r == '\n' && keepNewlines:
+		case r == '\n' || r == '\r' || r == '\t':
+			r = ' '
+		case unicode.IsControl(r), r == '\u200e', r == '\u200f', r == '\u202a', r == '\u202b', r == '\u202c', r == '\u202d', r == '\u202e', r == '\ufeff':
+			continue // invisible direction marks and controls can hide or reorder text
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// fold lowercases, strips accents and punctuation and collapses spaces, for
+// matching typed answers against keywords and labels.
+func fold(s string) string {
+	var b strings.Builder
+	space := false
+	// NFD splits "é" into "e" and a combining accent, which is then dropped.
+	for _, r := range strings.ToLower(norm.NFD.String(s)) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		} else {
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// hasLetter reports whether s contains a letter of any script.
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
