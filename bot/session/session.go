@@ -1,0 +1,111 @@
+// Package session keeps one opaque record per chat in Redis, with optimistic
+// concurrency: every Save names the version it read, and loses (ErrConflict)
+// when another writer saved in between. Two replicas of the bot can then
+// serve the same chat without one silently overwriting the other.
+//
+// A record is a Redis hash with two fields: v (the version, counting up from
+// 1) and d (the data). It expires ttl after its last save.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrConflict means the record changed since it was loaded: load it again,
+// redo the change and save again.
+var ErrConflict = errors.New("session changed concurrently")
+
+// saveScript is compare-and-set: it writes only when the stored version is
+// the one the caller read (0: the record must not exist). Returns the new
+// version, or -1 on a conflict.
+const saveScript = `
+local cur = redis.call('HGET', KEYS[1], 'v')
+local want = tonumber(ARGV[1])
+if cur then
+  if tonumber(cur) ~= want then return -1 end
+elseif want ~= 0 then
+  return -1
+end
+local nv = want + 1
+redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+else
+  redis.call('PERSIST', KEYS[1])
+end
+return nv
+`
+
+// Store keeps session records under a key prefix. It is safe for concurrent
+// use.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+	save   *redis.Script
+}
+
+// New returns a store whose keys are prefix+key and whose records expire ttl
+// after their last save (ttl <= 0: never).
+func New(rdb redis.UniversalClient, prefix string, ttl time.Duration) *Store {
+	return &Store{rdb: rdb, prefix: prefix, ttl: ttl, save: redis.NewScript(saveScript)}
+}
+
+// Load returns the record's data and version. A missing (or expired) record
+// is nil data and version 0, not an error.
+func (s *Store) Load(ctx context.Context, key string) ([]byte, int64, error) {
+	vals, err := s.rdb.HMGet(ctx, s.prefix+key, "v", "d").Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("load session %s: %w", key, err)
+	}
+	if vals[0] == nil {
+		return nil, 0, nil
+	}
+	vs, ok1 := vals[0].(string)
+	ds, ok2 := vals[1].(string)
+	if !ok1 || !ok2 {
+		return nil, 0, fmt.Errorf("load session %s: malformed record", key)
+	}
+	version, err := strconv.ParseInt(vs, 10, 64)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load session %s: bad version %q", key, vs)
+	}
+	return []byte(ds), version, nil
+}
+
+// Save stores data if the record is still at version (0: if it does not
+// exist) and returns the new version. Otherwise it returns ErrConflict and
+// changes nothing. Every save restarts the record's TTL.
+func (s *Store) Save(ctx context.Context, key string, data []byte, version int64) (int64, error) {
+	if version < 0 {
+		return 0, fmt.Errorf("save session %s: negative version %d", key, version)
+	}
+	if data == nil {
+		// Lua cannot tell nil from empty; keep Load's "nil means missing" true.
+		data = []byte{}
+	}
+	nv, err := s.save.Run(ctx, s.rdb, []string{s.prefix + key}, version, data, s.ttl.Milliseconds()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("save session %s: %w", key, err)
+	}
+	if nv < 0 {
+		return 0, fmt.Errorf("save session %s at version %d: %w", key, version, ErrConflict)
+	}
+	return nv, nil
+}
+
+// Delete removes the record. Deleting a missing record is not an error; a
+// writer still holding the old version then gets ErrConflict on Save.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.rdb.Del(ctx, s.prefix+key).Err(); err != nil {
+		return fmt.Errorf("delete session %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package session_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wotschiedam/wotbot/bot/redistest"
+	"github.com/wotschiedam/wotbot/bot/session"
+)
+
+func newStore(t testing.TB, ttl time.Duration) (*session.Store, string) {
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t) + "session:"
+	return session.New(rdb, prefix, ttl), prefix
+}
+
+func TestLoadMissing(t *testing.T) {
+	s, _ := newStore(t, time.Hour)
+	data, v, err := s.Load(context.Background(), "nobody")
+	if data != nil || v != 0 || err != nil {
+		t.Fatalf("Load of a missing record = %q, %d, %v; want nil, 0, nil", data, v, err)
+	}
+}
+
+func TestSaveLoadVersions(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t, time.Hour)
+	steps := []struct {
+		data    string
+		version int64
+		want    int64 // 0: conflict
+	}{
+		{"a", 1, 0}, // a new record must be saved at version 0
+		{"a", 0, 1},
+		{"b", 0, 0}, // it exists now
+		{"b", 2, 0}, // not yet at 2
+		{"b", 1, 2},
+		{"", 2, 3}, // empty data is data
+	}
+	for i, st := range steps {
+		got, err := s.Save(ctx, "chat", []byte(st.data), st.version)
+		if st.want == 0 {
+			if !errors.Is(err, session.ErrConflict) {
+				t.Fatalf("step %d: Save at %d = %d, %v; want ErrConflict", i, st.version, got, err)
+			}
+			continue
+		}
+		if err != nil || got != st.want {
+			t.Fatalf("step %d: Save at %d = %d, %v; want %d", i, st.version, got, err, st.want)
+		}
+		data, v, err := s.Load(ctx, "chat")
+		if err != nil || v != st.want || string(data) != st.data || data == nil {
+			t.Fatalf("step %d: Load = %q, %d, %v; want %q, %d", i, data, v, err, st.data, st.want)
+		}
+	}
+}
+
+func TestConflictTwoWriters(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t, time.Hour)
+	if _, err := s.Save(ctx, "chat", []byte("start"), 0); err != nil {
+		t.Fatal(err)
+	}
+	_, va, _ := s.Load(ctx, "chat")
+	_, vb, _ := s.Load(ctx, "chat")
+	if _, err := s.Save(ctx, "chat", []byte("from A"), va); err != nil {
+		t.Fatalf("first writer: %v", err)
+	}
+	if _, err := s.Save(ctx, "chat", []byte("from B"), vb); !errors.Is(err, session.ErrConflict) {
+		t.Fatalf("second writer on a stale version: err = %v, want ErrConflict", err)
+	}
+	data, v, _ := s.Load(ctx, "chat")
+	if string(data) != "from A" || v != 2 {
+		t.Fatalf("after the conflict: %q at %d, want %q at 2", data, v, "from A")
+	}
+}
+
+func TestTTLSetAndRefreshed(t *testing.T) {
+	ctx := context.Background()
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t)
+	s := session.New(rdb, prefix, time.Hour)
+	key := prefix + "chat"
+
+	if _, err := s.Save(ctx, "chat", []byte("x"), 0); err != nil {
+		t.Fatal(err)
+	}
+	assertTTL(t, rdb.PTTL(ctx, key).Val(), time.Hour)
+
+	// Let the TTL run down, then a save must restart it.
+	if err := rdb.PExpire(ctx, key, 10*time.Second).Err(); err != nil {
+		t.Fatal(err)
+	}
+	assertTTL(t, rdb.PTTL(ctx, key).Val(), 10*time.Second)
+	if _, err := s.Save(ctx, "chat", []byte("y"), 1); err != nil {
+		t.Fatal(err)
+	}
+	assertTTL(t, rdb.PTTL(ctx, key).Val(), time.Hour)
+
+	// A failed save leaves the TTL alone.
+	rdb.PExpire(ctx, key, 10*time.Second)
+	if _, err := s.Save(ctx, "chat", []byte("z"), 1); !errors.Is(err, session.ErrConflict) {
+		t.Fatalf("stale save: %v", err)
+	}
+	assertTTL(t, rdb.PTTL(ctx, key).Val(), 10*time.Second)
+
+	// No TTL: the record is kept.
+	forever := session.New(rdb, prefix+"forever:", 0)
+	if _, err := forever.Save(ctx, "chat", []byte("x"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := rdb.PTTL(ctx, prefix+"forever:chat").Val(); got >= 0 {
+		t.Errorf("ttl 0: PTTL = %v, want none", got)
+	}
+}
+
+func assertTTL(t *testing.T, got, want time.Duration) {
+	t.Helper()
+	if got > want || got < want-5*time.Second {
+		t.Errorf("PTTL = %v, want just under %v", got, want)
+	}
+}
+
+func TestConcurrentIncrementsLoseNothing(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t, time.Hour)
+	const writers, each = 16, 10
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conflicts int
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				for {
+					data, v, err := s.Load(ctx, "counter")
+					if err != nil {
+						errs <- err
+						return
+					}
+					n, _ := strconv.Atoi(string(data))
+					_, err = s.Save(ctx, "counter", []byte(strconv.Itoa(n+1)), v)
+					if errors.Is(err, session.ErrConflict) {
+						mu.Lock()
+						conflicts++
+						mu.Unlock()
+						continue
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	data, v, err := s.Load(ctx, "counter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != strconv.Itoa(writers*each) || v != writers*each {
+		t.Fatalf("counter = %s at version %d, want %d at %d", data, v, writers*each, writers*each)
+	}
+	t.Logf("%d increments, %d conflicts retried", writers*each, conflicts)
+}
+
+func TestDelete(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t, time.Hour)
+	if _, err := s.Save(ctx, "chat", []byte("secret"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "chat"); err != nil {
+		t.Fatal(err)
+	}
+	if data, v, err := s.Load(ctx, "chat"); data != nil || v != 0 || err != nil {
+		t.Fatalf("after Delete: %q, %d, %v", data, v, err)
+	}
+	// A writer that loaded before the delete must not bring the record back.
+	if _, err := s.Save(ctx, "chat", []byte("stale"), 1); !errors.Is(err, session.ErrConflict) {
+		t.Fatalf("stale save after Delete: %v, want ErrConflict", err)
+	}
+	if err := s.Delete(ctx, "chat"); err != nil {
+		t.Fatalf("Delete of a missing record: %v", err)
+	}
+}
+
+func TestBinaryDataAndPrefixes(t *testing.T) {
+	ctx := context.Background()
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t)
+	a := session.New(rdb, prefix+"a:", time.Hour)
+	b := session.New(rdb, prefix+"b:", time.Hour)
+	blob := make([]byte, 256)
+	for i := range blob {
+		blob[i] = byte(i)
+	}
+	if _, err := a.Save(ctx, "chat", blob, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := a.Load(ctx, "chat")
+	if err != nil || !bytes.Equal(got, blob) {
+		t.Fatalf("binary round trip: %v, %v", got, err)
+	}
+	if data, v, _ := b.Load(ctx, "chat"); data != nil || v != 0 {
+		t.Fatalf("other prefix sees %q at %d", data, v)
+	}
+}
+
+func TestLoadWrongType(t *testing.T) {
+	ctx := context.Background()
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t)
+	rdb.Set(ctx, prefix+"chat", "not a hash", 0)
+	s := session.New(rdb, prefix, time.Hour)
+	if _, _, err := s.Load(ctx, "chat"); err == nil {
+		t.Error("Load of a string key: no error")
+	}
+	if _, err := s.Save(ctx, "chat", []byte("x"), 0); err == nil || errors.Is(err, session.ErrConflict) {
+		t.Errorf("Save over a string key: %v, want a plain error", err)
+	}
+}
+
+func BenchmarkSessionLoadSave(b *testing.B) {
+	ctx := context.Background()
+	s, _ := newStore(b, time.Hour)
+	data := bytes.Repeat([]byte("x"), 200) // about a dialog state's size
+	if _, err := s.Save(ctx, "chat", data, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		_, v, err := s.Load(ctx, "chat")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Save(ctx, "chat", data, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPing(b *testing.B) {
+	ctx := context.Background()
+	rdb := redistest.Client(b)
+	for b.Loop() {
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
