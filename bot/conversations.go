@@ -1,0 +1,254 @@
+// Package bot carries messages between residents and the dialog engine: it
+// loads and saves sessions, runs the engine, and carries out its effects
+// (the hand-off queue). Channels (terminal, Telegram) sit on top of it and
+// know nothing of the conversation; the engine knows nothing of Redis.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/wotschiedam/wotbot/bot/held"
+	"github.com/wotschiedam/wotbot/bot/session"
+	"github.com/wotschiedam/wotbot/dialog"
+	"github.com/wotschiedam/wotbot/locales"
+)
+
+// Inbound is one message from a channel.
+type Inbound struct {
+	Channel string // "terminal", "telegram"
+	ChatID  string
+	// Lang is the channel's hint for a new session (Telegram language_code,
+	// or --lang in the terminal).
+	Lang string
+	// LangChosen says the hint is the resident's explicit choice (--lang), so
+	// the conversation keeps it instead of following the text's language.
+	LangChosen bool
+	// Seq, when above zero, identifies the message within the chat (Telegram
+	// update_id); a message whose Seq was handled before is ignored, so
+	// redelivery has no effect.
+	Seq int64
+	Msg dialog.Message
+}
+
+// SessionStore keeps one record per chat with optimistic concurrency.
+type SessionStore interface {
+	Load(ctx context.Context, key string) (data []byte, version int64, err error)
+	Save(ctx context.Context, key string, data []byte, version int64) (int64, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// Queue hands finished requests to staff, once per request ID.
+type Queue interface {
+	Enqueue(ctx context.Context, req dialog.Request) (entryID string, duplicate bool, err error)
+}
+
+// Forgetter erases what another part of the bot keeps about a chat (the
+// staff desk's requests) when the resident says /vergeet.
+type Forgetter interface {
+	Forget(ctx context.Context, channel, chatID string) error
+}
+
+// Conversations runs the message path: session load -> engine -> effects ->
+// session save. It is safe for concurrent use; two replicas may serve the
+// same chat, because every save is compare-and-set and effects are idempotent.
+type Conversations struct {
+	Engine   *dialog.Engine
+	Sessions SessionStore
+	Queue    Queue
+	Catalog  *locales.Catalog
+	// Facts fill the phone numbers in the messages of this package.
+	Facts map[string]any
+	Now   func() time.Time
+	Log   *slog.Logger
+	// Held keeps requests that wait for the other person's own consent.
+	Held *held.Store
+	// Notifiers push news to a chat, per channel; without one the news waits
+	// in the chat's session for its next message.
+	Notifiers map[string]Notifier
+	// Metrics, when set, counts what the turns did.
+	Metrics *Metrics
+	// Forgetter, when set, also forgets the chat on /vergeet.
+	Forgetter Forgetter
+}
+
+// record is what is stored per chat. It holds the dialog state plus the
+// transport bookkeeping that must change atomically with it.
+type record struct {
+	State dialog.State `json:"state"`
+	// Seen are the most recent sequence numbers handled, newest last. A set
+	// rather than a high-water mark: webhook deliveries of one chat may
+	// overtake each other, and the older one must still be handled.
+	Seen []int64 `json:"seen,omitempty"`
+	// Notices wait for the resident's next message (e.g. that the person
+	// they registered said yes), when the channel cannot push them.
+	Notices []string `json:"notices,omitempty"`
+}
+
+// maxSeen bounds the remembered sequence numbers; anything older than all
+// of them counts as handled (Telegram redelivers within minutes, not days).
+const maxSeen = 64
+
+func (r *record) seen(seq int64) bool {
+	if seq <= 0 {
+		return false
+	}
+	if len(r.Seen) == maxSeen && seq < r.Seen[0] {
+		return true
+	}
+	return slices.Contains(r.Seen, seq)
+}
+
+func (r *record) markSeen(seq int64) {
+	if seq <= 0 {
+		return
+	}
+	i, _ := slices.BinarySearch(r.Seen, seq)
+	r.Seen = slices.Insert(r.Seen, i, seq)
+	if len(r.Seen) > maxSeen {
+		r.Seen = r.Seen[len(r.Seen)-maxSeen:]
+	}
+}
+
+const maxAttempts = 8
+
+// SessionKey is the key of a chat's session.
+func SessionKey(channel, chatID string) string { return channel + ":" + chatID }
+
+// Handle runs one message through the conversation and returns the replies to
+// send. On a storage failure it still returns a kind reply (with the phone
+// number) together with the error, so the resident is never left without one.
+func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply, error) {
+	key := SessionKey(in.Channel, in.ChatID)
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		data, version, err := c.Sessions.Load(ctx, key)
+		if err != nil {
+			return c.unavailable(in), fmt.Errorf("load session %s: %w", key, err)
+		}
+		rec := c.decode(data, in)
+		if rec.seen(in.Seq) {
+			return nil, nil // handled before: a redelivered update
+		}
+		msg := in.Msg
+		if err := c.lookupHeld(ctx, &msg); err != nil {
+			return c.unavailable(in), fmt.Errorf("look up consent link: %w", err)
+		}
+		turn := c.Engine.Handle(rec.State, msg, c.Now())
+		forgot, override, err := c.apply(ctx, in, key, turn)
+		if err != nil {
+			return override, err
+		}
+		if forgot { // nothing of this chat is kept, not even its sequence number
+			c.Metrics.observe(rec.State, turn)
+			return turn.Replies, nil
+		}
+		before := rec.State
+		rec.State = turn.State
+		rec.markSeen(in.Seq)
+		replies := turn.Replies
+		if override != nil {
+			replies = override
+		}
+		if len(rec.Notices) > 0 {
+			notices := make([]dialog.Reply, 0, len(rec.Notices)+len(replies))
+			for _, n := range rec.Notices {
+				notices = append(notices, dialog.Reply{Text: n, Step: replies[0].Step})
+			}
+			replies, rec.Notices = append(notices, replies...), nil
+		}
+		out, err := json.Marshal(rec)
+		if err != nil {
+			return c.unavailable(in), fmt.Errorf("encode session %s: %w", key, err)
+		}
+		_, err = c.Sessions.Save(ctx, key, out, version)
+		if errors.Is(err, session.ErrConflict) {
+			continue // another replica moved this chat on: run the message on its state
+		}
+		if err != nil {
+			return c.unavailable(in), fmt.Errorf("save session %s: %w", key, err)
+		}
+		c.Metrics.observe(before, turn)
+		return replies, nil
+	}
+	return c.unavailable(in), fmt.Errorf("save session %s: %d conflicting writers", key, maxAttempts)
+}
+
+// decode reads a stored record; an unreadable one starts a fresh conversation
+// rather than locking the resident out.
+func (c *Conversations) decode(data []byte, in Inbound) record {
+	var rec record
+	if data != nil {
+		if err := json.Unmarshal(data, &rec); err != nil {
+			c.Log.Warn("session unreadable, starting fresh", "channel", in.Channel, "err", err)
+			rec = record{}
+		}
+	}
+	if rec.State.Lang == "" {
+		rec.State.Lang = locales.Norm(in.Lang)
+		rec.State.LangChosen = in.LangChosen
+	}
+	return rec
+}
+
+// apply carries out a turn's effects before its state is saved: if the save
+// then fails, the same message runs again and the effects, being idempotent
+// per request ID, do not repeat. The other order could lose a request.
+func (c *Conversations) apply(ctx context.Context, in Inbound, key string, turn dialog.Turn) (forgot bool, _ []dialog.Reply, _ error) {
+	for _, eff := range turn.Effects {
+		switch e := eff.(type) {
+		case dialog.Submit:
+			req := e.Request
+			req.Channel, req.ChatID = in.Channel, in.ChatID
+			_, dup, err := c.Queue.Enqueue(ctx, req)
+			if err != nil {
+				return false, c.submitFailed(turn.State.Lang), fmt.Errorf("enqueue request %s: %w", req.Ref, err)
+			}
+			c.Log.Info("request submitted", "ref", req.Ref, "channel", in.Channel, "duplicate", dup, "urgency", req.Urgency)
+		case dialog.Forget:
+			if err := c.Sessions.Delete(ctx, key); err != nil {
+				return false, c.unavailable(in), fmt.Errorf("forget session %s: %w", key, err)
+			}
+			if c.Held != nil {
+				if _, err := c.Held.Withdraw(ctx, dialog.Contact{Channel: in.Channel, ChatID: in.ChatID}); err != nil {
+					return false, c.unavailable(in), fmt.Errorf("withdraw held requests: %w", err)
+				}
+			}
+			if c.Forgetter != nil {
+				if err := c.Forgetter.Forget(ctx, in.Channel, in.ChatID); err != nil {
+					return false, c.unavailable(in), fmt.Errorf("forget requests: %w", err)
+				}
+			}
+			forgot = true
+		case dialog.Hold:
+			if err := c.hold(ctx, in, e); err != nil {
+				return false, c.submitFailed(turn.State.Lang), fmt.Errorf("hold request %s: %w", e.Request.Ref, err)
+			}
+		case dialog.ConfirmHeld:
+			ok, err := c.confirmHeld(ctx, in, e)
+			if err != nil {
+				return false, c.unavailable(in), err
+			}
+			if !ok { // expired or answered a moment ago
+				return false, []dialog.Reply{{Text: c.Catalog.T(turn.State.Lang, "link.expired", c.Facts), Step: dialog.StepEnded}}, nil
+			}
+		case dialog.DeclineHeld:
+			if err := c.declineHeld(ctx, e); err != nil {
+				return false, c.unavailable(in), err
+			}
+		}
+	}
+	return forgot, nil, nil
+}
+
+func (c *Conversations) unavailable(in Inbound) []dialog.Reply {
+	return []dialog.Reply{{Text: c.Catalog.T(in.Lang, "bot.unavailable", c.Facts)}}
+}
+
+func (c *Conversations) submitFailed(lang string) []dialog.Reply {
+	return []dialog.Reply{{Text: c.Catalog.T(lang, "bot.submit_failed", c.Facts), Step: dialog.StepConfirm}}
+}
