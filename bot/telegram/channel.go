@@ -1,0 +1,528 @@
+// Package telegram is the Telegram channel: it takes updates from the Bot API
+// (long polling or a webhook), hands residents' messages to the conversation
+// layer one chat at a time, and sends the replies back, with buttons as
+// inline keyboards. It holds no conversation logic of its own.
+//
+// Guarantees:
+//   - Updates of one chat are handled in the order they arrive; different
+//     chats run in parallel (Config.Workers chats at a time).
+//   - No update is lost on a clean stop: in long polling the offset
+//     confirmed to Telegram never passes an update that was not handled
+//     (see Config.StallAfter for the one exception), and in webhook mode the
+//     webhook answers 200 only after the update was handled. An update may
+//     come twice (after a restart); Inbound.Seq = update_id lets the
+//     conversation layer ignore the repeat.
+//   - A chat that sends more than Config.RateLimit messages within
+//     Config.RateWindow gets one slow-down note; its further messages are
+//     dropped (not queued) until it sends fewer, because a resident who is
+//     flooding is better helped by a pause than by a backlog of answers.
+//   - Bot API calls honour 429 retry_after and back off on 5xx and network
+//     errors, at most Config.SendAttempts tries within Config.SendBudget.
+//     A chat waits in its own runner, so other chats are not held up.
+//   - Logs carry a keyed hash of the chat id, the update id, the kind and
+//     latencies: never names, phone numbers or message text.
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/dialog"
+	"github.com/wotschiedam/wotbot/locales"
+)
+
+// Handler runs one resident's message through the conversation.
+// *bot.Conversations satisfies it.
+type Handler interface {
+	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
+}
+
+// GroupFunc is called for every update from a group, supergroup or channel.
+// Residents talk to the bot in private chats only; the default ignores such
+// updates without a reply. The staff group will plug in here.
+type GroupFunc func(ctx context.Context, upd *models.Update)
+
+// Option changes a Channel.
+type Option func(*Channel)
+
+// WithRegistry registers the channel's metrics on reg and serves reg's
+// metrics (including other layers' collectors registered there) on
+// /metrics. Without it, metrics go to a private registry.
+func WithRegistry(reg *prometheus.Registry) Option { return func(c *Channel) { c.reg = reg } }
+
+// WithHealth sets the check behind /healthz (for example a Redis ping).
+func WithHealth(check func(context.Context) error) Option {
+	return func(c *Channel) { c.health = check }
+}
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *Channel) { c.log = l } }
+
+// WithGroupHandler replaces the default of ignoring group updates.
+func WithGroupHandler(f GroupFunc) Option { return func(c *Channel) { c.group = f } }
+
+// Channel is a running connection to one Telegram bot.
+type Channel struct {
+	cfg     Config
+	handler Handler
+	cat     *locales.Catalog
+	api     *tg.Bot
+	reg     *prometheus.Registry
+	m       *metrics
+	health  func(context.Context) error
+	log     *slog.Logger
+	group   GroupFunc
+	hashKey []byte
+
+	disp *dispatcher
+	// work is the context of update handling; it outlives Run's ctx by
+	// ShutdownTimeout so that in-flight updates can finish.
+	work       context.Context
+	cancelWork context.CancelFunc
+
+	pollClient *http.Client
+	runOnce    sync.Once
+}
+
+// New builds a channel. It makes no network calls; Run does.
+func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("telegram config: %w", err)
+	}
+	if h == nil || cat == nil {
+		return nil, errors.New("telegram: handler and catalog are required")
+	}
+	cfg.defaults()
+	c := &Channel{cfg: cfg, handler: h, cat: cat}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	if c.reg == nil {
+		c.reg = prometheus.NewRegistry()
+	}
+	if c.group == nil {
+		c.group = func(context.Context, *models.Update) {}
+	}
+	m, err := newMetrics(c.reg)
+	if err != nil {
+		return nil, err
+	}
+	c.m = m
+	// The chat-id hash is keyed with the token: stable across restarts (logs
+	// can be followed) but not reversible by trying all chat ids.
+	mac := hmac.New(sha256.New, []byte("wotbot log key"))
+	mac.Write([]byte(cfg.Token))
+	c.hashKey = mac.Sum(nil)
+
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = cfg.Workers + 4
+	c.pollClient = &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
+	api, err := tg.New(cfg.Token,
+		tg.WithServerURL(cfg.APIURL),
+		tg.WithSkipGetMe(),
+		tg.WithNotAsyncHandlers(),
+		tg.WithHTTPClient(cfg.PollTimeout, &http.Client{Transport: transport, Timeout: 15 * time.Second}),
+		tg.WithErrorsHandler(func(err error) { c.log.Warn("telegram client", "err", redact(err, cfg.Token)) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	c.api = api
+	c.work, c.cancelWork = context.WithCancel(context.Background())
+	c.disp = newDispatcher(cfg.Workers, 30*time.Minute, c.process)
+	return c, nil
+}
+
+// Run connects to Telegram and handles updates until ctx ends, then stops
+// taking updates, lets those in flight finish (at most ShutdownTimeout) and
+// returns nil. It serves Handler() on ListenAddr when that is set.
+// A Channel runs once.
+func (c *Channel) Run(ctx context.Context) error {
+	err := errors.New("telegram: channel already ran")
+	c.runOnce.Do(func() { err = c.run(ctx) })
+	return err
+}
+
+func (c *Channel) run(ctx context.Context) error {
+	defer c.cancelWork()
+	if !c.cfg.SkipCommands {
+		c.setCommands(ctx)
+	}
+
+	var srv *http.Server
+	srvErr := make(chan error, 1)
+	if c.cfg.ListenAddr != "" {
+		ln, err := net.Listen("tcp", c.cfg.ListenAddr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", c.cfg.ListenAddr, err)
+		}
+		srv = &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				srvErr <- err
+			}
+		}()
+	}
+
+	var runErr error
+	var tr *tracker
+	if c.cfg.WebhookURL != "" {
+		runErr = c.startWebhook(ctx)
+		if runErr == nil {
+			select {
+			case <-ctx.Done():
+			case runErr = <-srvErr:
+			}
+		}
+	} else {
+		tr = newTracker()
+		runErr = c.poll(ctx, tr, srvErr)
+	}
+
+	// Stop: new webhook requests get 503, queued updates go back, in-flight
+	// ones get until the deadline.
+	deadline := time.AfterFunc(c.cfg.ShutdownTimeout, c.cancelWork)
+	defer deadline.Stop()
+	stopped := make(chan struct{})
+	go func() { c.disp.stop(); close(stopped) }()
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), c.cfg.ShutdownTimeout)
+		_ = srv.Shutdown(sctx) // waits for webhook requests, which wait for their updates
+		cancel()
+	}
+	<-stopped
+	if tr != nil {
+		c.confirm(tr)
+	}
+	c.log.Info("telegram channel stopped")
+	return runErr
+}
+
+func (c *Channel) startWebhook(ctx context.Context) error {
+	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return c.call(actx, "setWebhook", func(ctx context.Context) error {
+		_, err := c.api.SetWebhook(ctx, &tg.SetWebhookParams{
+			URL:            c.cfg.WebhookURL,
+			SecretToken:    c.cfg.WebhookSecret,
+			AllowedUpdates: allowedUpdates,
+		})
+		return err
+	})
+}
+
+var allowedUpdates = []string{"message", "callback_query", "channel_post"}
+
+// Handler serves /healthz, /metrics and, in webhook mode, the webhook path.
+func (c *Channel) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if c.health != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := c.health(ctx); err != nil {
+				c.log.Warn("health check failed", "err", err)
+				http.Error(w, "unhealthy", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{Registry: c.reg}))
+	if c.cfg.WebhookURL != "" {
+		mux.HandleFunc(c.cfg.webhookPath(), c.serveWebhook)
+	}
+	return mux
+}
+
+// serveWebhook answers 200 only once the update was handled, so Telegram
+// delivers it again if we fail or stop first.
+func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(c.cfg.WebhookSecret)) != 1 {
+		c.m.errors.WithLabelValues("webhook_auth").Inc()
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	var upd models.Update
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&upd); err != nil {
+		c.m.errors.WithLabelValues("webhook").Inc()
+		c.log.Warn("webhook: bad update", "err", err)
+		http.Error(w, "bad update", http.StatusBadRequest)
+		return
+	}
+	done := make(chan bool, 1)
+	if !c.dispatch(&upd, func(handled bool) { done <- handled }) {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	select {
+	case handled := <-done:
+		if !handled {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case <-r.Context().Done():
+		// Telegram gave up waiting; the update is still handled, and a
+		// redelivery is dropped by its Seq.
+	}
+}
+
+// dispatch routes one update. done is called once it is handled (true) or
+// given back (false). It returns false when the channel is stopping; done is
+// then not called.
+func (c *Channel) dispatch(upd *models.Update, done func(bool)) bool {
+	r, chatID := classify(upd)
+	if r != routePrivate {
+		c.m.updates.WithLabelValues(kindLabel(r, upd)).Inc()
+		if r == routeGroup {
+			c.ignoreGroup(upd)
+		}
+		done(true)
+		return true
+	}
+	return c.disp.enqueue(chatID, job{upd: upd, at: time.Now(), done: done})
+}
+
+func (c *Channel) ignoreGroup(upd *models.Update) {
+	c.log.Debug("group update ignored", "update", upd.ID)
+	if cq := upd.CallbackQuery; cq != nil {
+		c.answer(c.work, cq.ID)
+	}
+	c.group(c.work, upd)
+}
+
+// poll fetches updates until ctx ends. The offset it sends is the tracker's
+// watermark, so Telegram keeps every update that is not finished; updates it
+// returns that we already hold are skipped.
+func (c *Channel) poll(ctx context.Context, tr *tracker, srvErr <-chan error) error {
+	if err := c.call(ctx, "deleteWebhook", func(ctx context.Context) error {
+		_, err := c.api.DeleteWebhook(ctx, &tg.DeleteWebhookParams{})
+		return err
+	}); err != nil && ctx.Err() == nil {
+		// Polling still works without it unless a webhook is set, and then
+		// getUpdates says so in the log.
+		c.log.Warn("deleteWebhook failed", "err", redact(err, c.cfg.Token))
+	}
+	var floor int64 // offset forced past a stalled update
+	var stalledSince time.Time
+	backoff := time.Duration(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-srvErr:
+			return fmt.Errorf("serve %s: %w", c.cfg.ListenAddr, err)
+		default:
+		}
+		wm, _ := tr.watermark()
+		offset := max(wm, floor)
+		asked := time.Now()
+		updates, err := c.getUpdates(ctx, offset, 100, c.cfg.PollTimeout)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			c.m.errors.WithLabelValues("poll").Inc()
+			backoff = min(max(2*backoff, c.cfg.RetryBase), 5*time.Second)
+			c.log.Warn("getUpdates failed", "err", redact(err, c.cfg.Token), "retry_in", backoff)
+			if !sleep(ctx, backoff) {
+				return nil
+			}
+			continue
+		}
+		backoff = 0
+		fresh := 0
+		for _, u := range updates {
+			if !tr.take(u.ID) {
+				continue
+			}
+			fresh++
+			id := u.ID
+			if !c.dispatch(u, func(handled bool) { tr.finish(id, handled) }) {
+				tr.finish(id, false)
+			}
+		}
+		if fresh > 0 || len(updates) == 0 {
+			stalledSince = time.Time{}
+			// A server that answers an empty poll at once (no long polling)
+			// must not make this loop spin.
+			if len(updates) == 0 && time.Since(asked) < emptyPollPause && !sleep(ctx, emptyPollPause) {
+				return nil
+			}
+			continue
+		}
+		// Telegram only gave back updates we hold: it does not long-poll while
+		// those are unconfirmed, so poll again shortly. (Waking on every
+		// finished update would poll thousands of times a second under load.)
+		if len(updates) == 100 {
+			if stalledSince.IsZero() {
+				stalledSince = time.Now()
+			} else if time.Since(stalledSince) > c.cfg.StallAfter {
+				floor = tr.taken()
+				c.log.Warn("updates held back by a slow chat; confirming past it", "offset", floor)
+				stalledSince = time.Time{}
+				continue
+			}
+		}
+		if !sleep(ctx, heldPollInterval) {
+			return nil
+		}
+	}
+}
+
+// heldPollInterval is the pause between polls while every update Telegram
+// returns is already being handled.
+const heldPollInterval = time.Millisecond
+
+// emptyPollPause is the least time between two empty polls.
+const emptyPollPause = 50 * time.Millisecond
+
+// confirm tells Telegram, after a stop, which updates are done.
+func (c *Channel) confirm(tr *tracker) {
+	wm, busy := tr.watermark()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := c.getUpdates(ctx, wm, 1, 0); err != nil {
+		c.log.Warn("confirm offset failed", "offset", wm, "err", redact(err, c.cfg.Token))
+		return
+	}
+	c.log.Info("offset confirmed", "offset", wm, "unhandled", busy)
+}
+
+// getUpdates is done here rather than by the library, whose poller confirms
+// updates as soon as they are buffered. It posts a multipart form, as the
+// library does for every method, so any server the library works with
+// understands it.
+func (c *Channel) getUpdates(ctx context.Context, offset int64, limit int, wait time.Duration) ([]*models.Update, error) {
+	var body bytes.Buffer
+	form := multipart.NewWriter(&body)
+	if offset != 0 {
+		form.WriteField("offset", strconv.FormatInt(offset, 10))
+	}
+	form.WriteField("limit", strconv.Itoa(limit))
+	form.WriteField("timeout", strconv.Itoa(int(wait/time.Second)))
+	allowed, _ := json.Marshal(allowedUpdates)
+	form.WriteField("allowed_updates", string(allowed))
+	if err := form.Close(); err != nil {
+		return nil, fmt.Errorf("getUpdates form: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.APIURL+"/bot"+c.cfg.Token+"/getUpdates", &body)
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates request: %w", err)
+	}
+	req.Header.Set("Content-Type", form.FormDataContentType())
+	resp, err := c.pollClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: %w", err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		OK          bool             `json:"ok"`
+		Result      []*models.Update `json:"result"`
+		ErrorCode   int              `json:"error_code"`
+		Description string           `json:"description"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("getUpdates: decode (HTTP %d): %w", resp.StatusCode, err)
+	}
+	if !r.OK {
+		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
+	}
+	return r.Result, nil
+}
+
+// process handles one private-chat update in its chat's runner.
+func (c *Channel) process(chatID int64, ch *chat, j job) {
+	ctx := c.work
+	upd := j.upd
+	in := toInbound(upd, chatID)
+	kind := string(in.Msg.Kind)
+	c.m.updates.WithLabelValues(kind).Inc()
+	logAttrs := []any{"chat", c.chatHash(chatID), "update", upd.ID, "kind", kind}
+
+	if cq := upd.CallbackQuery; cq != nil {
+		c.answer(ctx, cq.ID)
+		if cq.Message.Message != nil {
+			c.removeKeyboard(ctx, chatID, cq.Message.Message.ID)
+		}
+	}
+
+	drop, notify := ch.limited(j.at, c.cfg.RateLimit, c.cfg.RateWindow)
+	if drop {
+		c.m.rateLimited.Inc()
+		if notify {
+			c.log.Info("chat rate limited", logAttrs...)
+			c.send(ctx, chatID, dialog.Reply{Text: c.cat.T(in.Lang, "telegram.slow_down", nil)})
+		}
+		return
+	}
+
+	replies, err := c.handler.Handle(ctx, in)
+	if err != nil {
+		c.m.errors.WithLabelValues("handle").Inc()
+		c.log.Error("handle update", append(logAttrs, "err", err)...)
+		if ctx.Err() != nil {
+			return
+		}
+		// The conversation layer returns its own kind reply with most
+		// errors; only when it has none do we say something went wrong.
+		if len(replies) == 0 {
+			replies = []dialog.Reply{{Text: c.cat.T(in.Lang, "telegram.error", nil)}}
+		}
+	}
+	for _, r := range replies {
+		if !c.send(ctx, chatID, r) {
+			break // keep the order: do not send later replies without earlier ones
+		}
+	}
+	lat := time.Since(j.at)
+	c.m.latency.Observe(lat.Seconds())
+	c.log.Debug("update handled", append(logAttrs, "replies", len(replies), "latency_ms", lat.Milliseconds())...)
+}
+
+func (c *Channel) chatHash(chatID int64) string {
+	mac := hmac.New(sha256.New, c.hashKey)
+	mac.Write([]byte(strconv.FormatInt(chatID, 10)))
+	return hex.EncodeToString(mac.Sum(nil)[:6])
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,123 @@
+package telegram
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+)
+
+// Environment variables read by ConfigFromEnv.
+const (
+	EnvToken         = "TELEGRAM_BOT_TOKEN"
+	EnvAPIURL        = "TELEGRAM_API_URL"
+	EnvWebhookURL    = "WEBHOOK_URL"
+	EnvListenAddr    = "LISTEN_ADDR"
+	EnvWebhookSecret = "WEBHOOK_SECRET"
+)
+
+// Config says how the channel reaches Telegram. The zero values of the
+// tuning fields take the defaults noted.
+type Config struct {
+	Token         string // TELEGRAM_BOT_TOKEN, required
+	APIURL        string // TELEGRAM_API_URL; "" is https://api.telegram.org
+	WebhookURL    string // WEBHOOK_URL; "" means long polling
+	WebhookSecret string // WEBHOOK_SECRET, required with WebhookURL
+	// ListenAddr serves /healthz, /metrics and (in webhook mode) the webhook.
+	// "" in polling mode serves nothing; in webhook mode it defaults to ":8080".
+	ListenAddr string
+
+	PollTimeout     time.Duration // long-poll wait; default 25 s
+	Workers         int           // chats handled at the same time; default 64
+	ShutdownTimeout time.Duration // time in-flight updates get after ctx ends; default 8 s
+
+	RateLimit  int           // messages per RateWindow before the slow-down note; default 20
+	RateWindow time.Duration // default 10 s
+
+	SendAttempts int           // tries per Bot API call; default 5
+	SendBudget   time.Duration // total time one call may take with its retries; default 30 s
+	RetryBase    time.Duration // first back-off after a 5xx or network error; default 250 ms
+
+	// StallAfter: when every update Telegram returns is one we already hold
+	// and the oldest stays unfinished this long, confirm past it so other
+	// chats keep moving (it is still handled in memory). Default 2 s.
+	StallAfter time.Duration
+
+	// SkipCommands leaves the command menu (setMyCommands) alone at start-up.
+	SkipCommands bool
+}
+
+var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// ConfigFromEnv reads the channel's settings from the environment (getenv is
+// os.Getenv in production) and checks them.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Token:         getenv(EnvToken),
+		APIURL:        getenv(EnvAPIURL),
+		WebhookURL:    getenv(EnvWebhookURL),
+		WebhookSecret: getenv(EnvWebhookSecret),
+		ListenAddr:    getenv(EnvListenAddr),
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	if c.Token == "" {
+		return errors.New(EnvToken + " is required")
+	}
+	if c.APIURL != "" {
+		if u, err := url.Parse(c.APIURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("%s %q is not an absolute URL", EnvAPIURL, c.APIURL)
+		}
+	}
+	if c.WebhookURL != "" {
+		u, err := url.Parse(c.WebhookURL)
+		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+			return fmt.Errorf("%s %q is not an http(s) URL", EnvWebhookURL, c.WebhookURL)
+		}
+		if !secretRe.MatchString(c.WebhookSecret) {
+			return errors.New(EnvWebhookSecret + " is required with " + EnvWebhookURL + " (1-256 characters A-Z a-z 0-9 _ -)")
+		}
+	}
+	return nil
+}
+
+func (c *Config) defaults() {
+	if c.APIURL == "" {
+		c.APIURL = "https://api.telegram.org"
+	}
+	if c.WebhookURL != "" && c.ListenAddr == "" {
+		c.ListenAddr = ":8080"
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.PollTimeout, 25*time.Second)
+	def(&c.ShutdownTimeout, 8*time.Second)
+	def(&c.RateWindow, 10*time.Second)
+	def(&c.SendBudget, 30*time.Second)
+	def(&c.RetryBase, 250*time.Millisecond)
+	def(&c.StallAfter, 2*time.Second)
+	if c.Workers <= 0 {
+		c.Workers = 64
+	}
+	if c.RateLimit <= 0 {
+		c.RateLimit = 20
+	}
+	if c.SendAttempts <= 0 {
+		c.SendAttempts = 5
+	}
+}
+
+// webhookPath is the path part of WebhookURL that Telegram will post to.
+func (c Config) webhookPath() string {
+	u, err := url.Parse(c.WebhookURL)
+	if err != nil || u.Path == "" || u.Path == "/" {
+		return "/webhook"
+	}
+	return u.Path
+}
