@@ -1,0 +1,565 @@
+// Package desk is the staff side of the hand-off: it reads finished requests
+// from the hand-off stream (consumer group "staff"), posts each one once to
+// the staff chat with an "Oppakken" button, lets one staff member claim it,
+// relays messages between that staff member and the resident, reminds staff
+// of requests nobody picked up, and deletes what it keeps after the
+// retention period.
+//
+// State per request lives in a Redis hash (Keys.Req) next to a few indexes,
+// all under one hash tag so the Lua scripts that change them run in one
+// cluster slot:
+//
+//	req:<id>          hash: json, status (open|claimed|closed|withdrawn), ref,
+//	                  created, entry, msg (staff message id), posting,
+//	                  posting_at, dup, claimed_by, claimed_name, claimed_at,
+//	                  closed_at, rem_urgent, rem_due, notify
+//	ref:<ref>         the request id of a reference
+//	msg:<msg id>      the request id of a staff-chat message
+//	active            sorted set of open and claimed ids by creation time
+//	closed            sorted set of closed ids by closing time (retention)
+//	chat:<ch>:<chat>  set of a resident chat's request ids (/vergeet)
+//	forgot:<ch>:<chat> when the chat last said /vergeet (unread entries)
+//	relay:<ch>:<chat> hash id, staff, name, lang, ref: an open relay
+//	staff:<user id>   the request id a staff member relays for
+//	notify            ids whose resident was not yet told of the claim
+//
+// Exactly once: a request is acknowledged on the stream only after its post
+// succeeded, and a post is made only while the hash has no staff message id.
+// A desk takes a post over (XAUTOCLAIM) only when the one before it stopped
+// for MinIdle. What remains: a desk that dies after Telegram accepted the
+// post and before it recorded the message id (a few milliseconds) leaves a
+// "posting" mark; the desk that takes over posts again, saying the post may
+// be a duplicate, because the Bot API cannot list a chat's messages to check.
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/dialog"
+	"github.com/wotschiedam/wotbot/locales"
+)
+
+// Button is an inline button under a staff-chat message.
+type Button struct {
+	Text string
+	Data string
+}
+
+// Sender is what the desk needs of the Bot API. Texts are HTML.
+type Sender interface {
+	// SendMessage posts text to chatID, as a reply to replyTo when it is
+	// above zero, and returns the new message's id.
+	SendMessage(ctx context.Context, chatID int64, text string, buttons []Button, replyTo int) (int, error)
+	// EditMessage replaces a message's text and removes its buttons.
+	EditMessage(ctx context.Context, chatID int64, msgID int, text string) error
+}
+
+// Calendar is the working-day calendar of the knowledge base
+// (*knowledge.Base satisfies it).
+type Calendar interface {
+	CallbackDue(t time.Time) time.Time
+	FormatDate(lang string, d time.Time) string
+	Location() *time.Location
+}
+
+// Config says where the desk reads and posts. Zero values take the defaults noted.
+type Config struct {
+	Stream   string // the hand-off stream; default "wot:handoff"
+	Group    string // consumer group; default "staff"
+	Consumer string // this desk's name in the group; default host-pid
+	// Prefix is put before every key of the desk; it should be a hash tag
+	// ("{wot:desk}:", the default) so the scripts work on a cluster.
+	Prefix    string
+	StaffChat int64          // STAFF_CHAT_ID; 0: no posting (the CLI)
+	Staff     map[int64]bool // STAFF_USER_IDS: who may claim
+	// MinIdle is how long an entry read by a desk must sit unacknowledged
+	// before another desk takes it over; default 30 s.
+	MinIdle time.Duration
+	// Retention is how long a closed request is kept; default 30 days.
+	Retention time.Duration
+	// UrgentReminder is when an unclaimed urgent or danger request is
+	// reminded; default 2 h.
+	UrgentReminder time.Duration
+	// SweepEvery is how often reminders, notices and retention run; default 1 min.
+	SweepEvery time.Duration
+	Batch      int // entries per read; default 64
+	Workers    int // posts in flight; default 16
+	// StaffLang is the language of staff-chat messages; default "nl".
+	StaffLang string
+}
+
+func (c *Config) defaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Stream, "wot:handoff")
+	def(&c.Group, "staff")
+	def(&c.Prefix, "{wot:desk}:")
+	def(&c.StaffLang, locales.Default)
+	if c.Consumer == "" {
+		host, _ := os.Hostname()
+		c.Consumer = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	dur := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	dur(&c.MinIdle, 30*time.Second)
+	dur(&c.Retention, 30*24*time.Hour)
+	dur(&c.UrgentReminder, 2*time.Hour)
+	dur(&c.SweepEvery, time.Minute)
+	if c.Batch <= 0 {
+		c.Batch = 64
+	}
+	if c.Workers <= 0 {
+		c.Workers = 16
+	}
+}
+
+// Desk is the staff desk. It is safe for concurrent use; several desks may
+// consume the same stream.
+type Desk struct {
+	cfg     Config
+	rdb     redis.UniversalClient
+	send    Sender
+	cat     *locales.Catalog
+	cal     Calendar
+	facts   map[string]any
+	log     *slog.Logger
+	now     func() time.Time
+	notify  map[string]bot.Notifier
+	posted  func(ref string) // test and benchmark hook
+	groupOK sync.Once
+}
+
+// Deps are what a desk works with besides Redis.
+type Deps struct {
+	Sender    Sender // nil: nothing is posted (the command line)
+	Catalog   *locales.Catalog
+	Calendar  Calendar
+	Facts     map[string]any // phone numbers for messages
+	Log       *slog.Logger
+	Now       func() time.Time
+	Notifiers map[string]bot.Notifier // how residents are reached, per channel
+	// OnPosted, when set, is called after a request was posted (benchmarks).
+	OnPosted func(ref string)
+}
+
+// New builds a desk.
+func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
+	cfg.defaults()
+	d := &Desk{cfg: cfg, rdb: rdb, send: deps.Sender, cat: deps.Catalog, cal: deps.Calendar,
+		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	return d
+}
+
+// Config returns the desk's settings with their defaults filled in.
+func (d *Desk) Config() Config { return d.cfg }
+
+// SetNotifier sets how residents on channel are reached (serve adds the
+// Telegram channel once it exists). Call it before Run.
+func (d *Desk) SetNotifier(channel string, n bot.Notifier) {
+	if d.notify == nil {
+		d.notify = map[string]bot.Notifier{}
+	}
+	d.notify[channel] = n
+}
+
+func (d *Desk) key(parts ...string) string { return d.cfg.Prefix + strings.Join(parts, ":") }
+
+// Statuses of a request.
+const (
+	StatusOpen      = "open"
+	StatusClaimed   = "claimed"
+	StatusClosed    = "closed"
+	StatusWithdrawn = "withdrawn"
+)
+
+// takeScript registers a request read from the stream (unless it is known)
+// and decides whether this desk posts it.
+// KEYS: req, ref, active, chat, forgot. ARGV: id, ref, json, created ms,
+// entry id, consumer, now ms, lease ms, tombstone ttl ms.
+// Returns {state, msg}: state is go, retry (an earlier attempt may have been
+// sent), busy (another desk is posting), posted, withdrawn, closed.
+var takeScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then
+  local forgot = redis.call('GET', KEYS[5])
+  if forgot and tonumber(forgot) >= tonumber(ARGV[4]) then
+    redis.call('HSET', KEYS[1], 'status', 'withdrawn', 'ref', ARGV[2])
+    redis.call('PEXPIRE', KEYS[1], ARGV[9])
+    return {'withdrawn', ''}
+  end
+  redis.call('HSET', KEYS[1], 'status', 'open', 'ref', ARGV[2], 'json', ARGV[3], 'created', ARGV[4], 'entry', ARGV[5])
+  redis.call('SET', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+  redis.call('SADD', KEYS[4], ARGV[1])
+  st = 'open'
+end
+if st == 'withdrawn' or st == 'closed' then return {st, ''} end
+local v = redis.call('HMGET', KEYS[1], 'msg', 'posting', 'posting_at')
+if v[1] then return {'posted', v[1]} end
+if v[2] and v[2] ~= ARGV[6] and tonumber(ARGV[7]) - tonumber(v[3]) < tonumber(ARGV[8]) then
+  return {'busy', ''}
+end
+redis.call('HSET', KEYS[1], 'posting', ARGV[6], 'posting_at', ARGV[7])
+if v[2] then return {'retry', ''} end
+return {'go', ''}
+`)
+
+// postedScript records the staff message. KEYS: req, msg index. ARGV: msg
+// id, request id.
+// Returns the status (a request withdrawn while it was posted says so).
+var postedScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return 'gone' end
+redis.call('HSET', KEYS[1], 'msg', ARGV[1])
+redis.call('HDEL', KEYS[1], 'posting', 'posting_at')
+redis.call('SET', KEYS[2], ARGV[2])
+return st
+`)
+
+// ensureGroup creates the consumer group (and the stream) once.
+func (d *Desk) ensureGroup(ctx context.Context) error {
+	err := d.rdb.XGroupCreateMkStream(ctx, d.cfg.Stream, d.cfg.Group, "0").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create consumer group %s on %s: %w", d.cfg.Group, d.cfg.Stream, err)
+	}
+	return nil
+}
+
+// Run consumes the stream until ctx ends: first this consumer's own pending
+// entries (a restart), then new entries, taking over entries other desks
+// left idle for MinIdle. Reminders and retention run every SweepEvery.
+func (d *Desk) Run(ctx context.Context) error {
+	if err := d.ensureGroup(ctx); err != nil {
+		return err
+	}
+	go d.sweepLoop(ctx)
+	if err := d.consumePending(ctx); err != nil && ctx.Err() == nil {
+		d.log.Warn("desk: own pending entries", "err", err)
+	}
+	claimEvery := max(d.cfg.MinIdle/2, 10*time.Millisecond)
+	block := min(claimEvery, time.Second)
+	lastClaim := time.Now()
+	backoff := time.Duration(0)
+	for ctx.Err() == nil {
+		if time.Since(lastClaim) >= claimEvery {
+			lastClaim = time.Now()
+			if err := d.autoclaim(ctx); err != nil && ctx.Err() == nil {
+				d.log.Warn("desk: take over idle entries", "err", err)
+			}
+		}
+		res, err := d.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: d.cfg.Group, Consumer: d.cfg.Consumer, Streams: []string{d.cfg.Stream, ">"},
+			Count: int64(d.cfg.Batch), Block: block,
+		}).Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			if strings.Contains(err.Error(), "NOGROUP") {
+				_ = d.ensureGroup(ctx)
+			}
+			backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
+			d.log.Warn("desk: read stream", "err", err, "retry_in", backoff)
+			sleep(ctx, backoff)
+			continue
+		}
+		backoff = 0
+		for _, s := range res {
+			d.processBatch(ctx, s.Messages)
+		}
+	}
+	return nil
+}
+
+// consumePending handles the entries this consumer read before a restart.
+func (d *Desk) consumePending(ctx context.Context) error {
+	start := "0"
+	for ctx.Err() == nil {
+		res, err := d.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: d.cfg.Group, Consumer: d.cfg.Consumer, Streams: []string{d.cfg.Stream, start},
+			Count: int64(d.cfg.Batch),
+		}).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("read own pending entries: %w", err)
+		}
+		if len(res) == 0 || len(res[0].Messages) == 0 {
+			return nil
+		}
+		msgs := res[0].Messages
+		d.processBatch(ctx, msgs)
+		start = msgs[len(msgs)-1].ID
+	}
+	return nil
+}
+
+// autoclaim takes over entries idle for MinIdle (a desk that died, or this
+// desk's own failed posts) and handles them.
+func (d *Desk) autoclaim(ctx context.Context) error {
+	start := "0-0"
+	for ctx.Err() == nil {
+		msgs, next, err := d.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream: d.cfg.Stream, Group: d.cfg.Group, Consumer: d.cfg.Consumer,
+			MinIdle: d.cfg.MinIdle, Start: start, Count: int64(d.cfg.Batch),
+		}).Result()
+		if err != nil {
+			return fmt.Errorf("xautoclaim %s: %w", d.cfg.Stream, err)
+		}
+		d.processBatch(ctx, msgs)
+		if next == "0-0" || next == "" {
+			return nil
+		}
+		start = next
+	}
+	return nil
+}
+
+// processBatch posts entries in parallel, at most Workers at a time.
+func (d *Desk) processBatch(ctx context.Context, msgs []redis.XMessage) {
+	if len(msgs) == 1 {
+		d.process(ctx, msgs[0])
+		return
+	}
+	sem := make(chan struct{}, d.cfg.Workers)
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			d.process(ctx, m)
+		}()
+	}
+	wg.Wait()
+}
+
+// process handles one stream entry; it is acknowledged only when it needs
+// nothing more.
+func (d *Desk) process(ctx context.Context, m redis.XMessage) {
+	raw, _ := m.Values["request"].(string)
+	var req dialog.Request
+	if err := json.Unmarshal([]byte(raw), &req); err != nil || req.ID == "" || req.Ref == "" {
+		// Nothing can be done with it; keeping it pending would retry it forever.
+		d.log.Error("desk: unreadable stream entry, acknowledged without posting", "entry", m.ID)
+		d.ack(ctx, m.ID)
+		return
+	}
+	if err := d.take(ctx, m.ID, raw, req); err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("desk: post request", "ref", req.Ref, "entry", m.ID, "err", err)
+		}
+	}
+}
+
+func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request) error {
+	now := d.now()
+	created := req.CreatedAt.UnixMilli()
+	res, err := takeScript.Run(ctx, d.rdb,
+		[]string{d.key("req", req.ID), d.key("ref", req.Ref), d.key("active"),
+			d.key("chat", req.Channel, req.ChatID), d.key("forgot", req.Channel, req.ChatID)},
+		req.ID, req.Ref, raw, created, entryID, d.cfg.Consumer, now.UnixMilli(), d.cfg.MinIdle.Milliseconds(),
+		d.cfg.Retention.Milliseconds()).StringSlice()
+	if err != nil {
+		return fmt.Errorf("register request %s: %w", req.Ref, err)
+	}
+	switch res[0] {
+	case "busy":
+		return nil // another desk is posting it; it comes back if that desk dies
+	case "posted", StatusClosed:
+		d.ack(ctx, entryID)
+		return nil
+	case StatusWithdrawn:
+		// /vergeet came first: the details must not stay on the stream either.
+		d.ack(ctx, entryID)
+		if err := d.rdb.XDel(ctx, d.cfg.Stream, entryID).Err(); err != nil {
+			return fmt.Errorf("delete withdrawn entry %s: %w", entryID, err)
+		}
+		return nil
+	}
+	if d.send == nil || d.cfg.StaffChat == 0 {
+		return errors.New("no staff chat to post to")
+	}
+	dup := res[0] == "retry"
+	text := d.postText(req, dup, nil)
+	msgID, err := d.send.SendMessage(ctx, d.cfg.StaffChat, text,
+		[]Button{{Text: d.t("desk.button.claim", nil), Data: claimData(req.Ref)}}, 0)
+	if err != nil {
+		// Not sent (as far as we know): clear the mark, so the retry is not
+		// flagged as a possible duplicate.
+		d.rdb.HDel(context.WithoutCancel(ctx), d.key("req", req.ID), "posting", "posting_at")
+		return fmt.Errorf("post request %s: %w", req.Ref, err)
+	}
+	var st *redis.Cmd
+	_, err = d.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
+		// Eval, not EvalSha: a pipeline cannot fall back on NOSCRIPT.
+		st = postedScript.Eval(ctx, p, []string{d.key("req", req.ID), d.key("msg", strconv.Itoa(msgID))}, msgID, req.ID)
+		p.HSet(ctx, d.key("req", req.ID), "dup", boolStr(dup))
+		p.XAck(ctx, d.cfg.Stream, d.cfg.Group, entryID)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record post of %s: %w", req.Ref, err)
+	}
+	d.log.Info("request posted to staff", "ref", req.Ref, "urgency", req.Urgency, "possible_duplicate", dup)
+	if d.posted != nil {
+		d.posted(req.Ref)
+	}
+	if s, _ := st.Text(); s == StatusWithdrawn {
+		// /vergeet came while the post was on its way: take the details out again.
+		d.editPost(ctx, msgID, d.t("desk.withdrawn", map[string]any{"Ref": req.Ref}))
+	}
+	return nil
+}
+
+func (d *Desk) ack(ctx context.Context, entryID string) {
+	if err := d.rdb.XAck(context.WithoutCancel(ctx), d.cfg.Stream, d.cfg.Group, entryID).Err(); err != nil {
+		d.log.Warn("desk: acknowledge entry", "entry", entryID, "err", err)
+	}
+}
+
+const claimPrefix = "desk:claim:"
+
+func claimData(ref string) string { return claimPrefix + ref }
+
+// t renders a staff message.
+func (d *Desk) t(id string, data map[string]any) string {
+	return d.cat.T(d.cfg.StaffLang, id, d.withFacts(data))
+}
+
+func (d *Desk) withFacts(data map[string]any) map[string]any {
+	out := make(map[string]any, len(data)+len(d.facts))
+	for k, v := range d.facts {
+		out[k] = v
+	}
+	for k, v := range data {
+		out[k] = v
+	}
+	return out
+}
+
+// claimInfo is who has a request, for the staff post.
+type claimInfo struct {
+	Name string
+	At   time.Time
+}
+
+// postText is the staff post of a request: every field the resident gave,
+// escaped, because the chat reads it as HTML.
+func (d *Desk) postText(req dialog.Request, dup bool, claimed *claimInfo) string {
+	e := html.EscapeString
+	lang := d.cfg.StaffLang
+	data := map[string]any{
+		"Ref":         e(req.Ref),
+		"Topic":       e(d.cat.T(lang, "opt.topic."+req.Topic, nil)),
+		"Urgency":     e(d.t("desk.urgency."+req.Urgency, nil)),
+		"Due":         e(d.dueText(req)),
+		"Name":        e(req.Name),
+		"Phone":       e(orDash(req.Phone)),
+		"ContactVia":  e(d.t("desk.contact."+req.ContactVia, nil)),
+		"Location":    e(d.cat.T(lang, "opt.location."+req.Location, nil)),
+		"Description": e(req.Description),
+		"Channel":     e(req.Channel),
+		"OtherName":   e(req.OtherName),
+		"Method":      e(req.Consent.Method),
+	}
+	var b strings.Builder
+	switch req.Urgency {
+	case "danger", "urgent":
+		b.WriteString(d.t("desk.flag."+req.Urgency, nil))
+		b.WriteString("\n")
+	}
+	b.WriteString(d.t("desk.post", data))
+	if req.ForOther {
+		b.WriteString("\n")
+		b.WriteString(d.t("desk.post.for_other", data))
+	}
+	if dup {
+		b.WriteString("\n")
+		b.WriteString(d.t("desk.post.maybe_duplicate", nil))
+	}
+	if claimed != nil {
+		b.WriteString("\n\n")
+		b.WriteString(d.t("desk.claimed", map[string]any{
+			"Name": e(claimed.Name), "Time": claimed.At.In(d.loc()).Format("02-01 15:04"),
+		}))
+	}
+	return b.String()
+}
+
+func (d *Desk) loc() *time.Location {
+	if d.cal != nil {
+		return d.cal.Location()
+	}
+	return time.Local
+}
+
+// due parses a request's call-back date (midnight Dutch time).
+func (d *Desk) due(req dialog.Request) (time.Time, bool) {
+	t, err := time.ParseInLocation("2006-01-02", req.CallbackDue, d.loc())
+	return t, err == nil
+}
+
+func (d *Desk) dueText(req dialog.Request) string {
+	t, ok := d.due(req)
+	if !ok {
+		return "-"
+	}
+	if d.cal != nil {
+		return d.cal.FormatDate(d.cfg.StaffLang, t)
+	}
+	return req.CallbackDue
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func escape(s string) string { return html.EscapeString(s) }

@@ -1,0 +1,125 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/bottest"
+	"github.com/wotschiedam/wotbot/bot/handoff"
+	"github.com/wotschiedam/wotbot/bot/redistest"
+	"github.com/wotschiedam/wotbot/dialog"
+)
+
+// crashAfterLoad kills Redis right after a session was loaded, once armed:
+// Redis dies in the middle of the turn that submits the request.
+type crashAfterLoad struct {
+	bot.SessionStore
+	armed atomic.Bool
+	kill  func()
+}
+
+func (c *crashAfterLoad) Load(ctx context.Context, key string) ([]byte, int64, error) {
+	data, v, err := c.SessionStore.Load(ctx, key)
+	if c.armed.CompareAndSwap(true, false) {
+		c.kill()
+	}
+	return data, v, err
+}
+
+func TestOutboxDeliversOnceAfterRedisOutage(t *testing.T) {
+	srv := redistest.StartServer(t, redistest.WithAOF())
+	rdb := srv.Client()
+	ctx := context.Background()
+	stack := bottest.New(t, bottest.WithRedis(rdb))
+	conv := stack.Conversations
+	ob := NewOutbox(filepath.Join(t.TempDir(), "state", "outbox.jsonl"), conv.Queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer ob.Close()
+	conv.Queue = ob
+	crash := &crashAfterLoad{SessionStore: conv.Sessions, kill: srv.Stop}
+	conv.Sessions = crash
+
+	say := func(text string) ([]dialog.Reply, error) {
+		return conv.Handle(ctx, bot.Inbound{Channel: "terminal", ChatID: "outbox", Lang: "nl", Msg: dialog.Message{Kind: dialog.KindText, Text: text}})
+	}
+	for _, line := range []string{"ik wil me aanmelden", "Geld en schulden", "Ik heb een brief gekregen. Ik weet niet wat ik moet doen.",
+		"2", "Fatima", "06-12345678", "Bij het WOT", "ja"} {
+		if _, err := say(line); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+	}
+	crash.armed.Store(true)
+	replies, err := say("Versturen")
+	if !errors.Is(err, ErrKept) {
+		t.Fatalf("Versturen with Redis gone: err %v", err)
+	}
+	want := stack.Catalog.T("nl", "bot.submit_failed", stack.Knowledge.TemplateFacts())
+	if len(replies) != 1 || replies[0].Text != want || !strings.Contains(replies[0].Text, "Bel") && !strings.Contains(replies[0].Text, "bel") {
+		t.Fatalf("resident told %+v, want %q", replies, want)
+	}
+	if n, err := ob.Pending(); n != 1 || err != nil {
+		t.Fatalf("outbox holds %d (%v), want 1", n, err)
+	}
+	// Still down: nothing delivered, nothing lost.
+	if _, err := ob.Flush(ctx); err == nil {
+		t.Fatal("flush succeeded with Redis down")
+	}
+	srv.Restart()
+	if n, err := ob.Flush(ctx); n != 1 || err != nil {
+		t.Fatalf("flush after restart: %d, %v", n, err)
+	}
+	// The resident taps Versturen again, as the reply asked: no second entry.
+	replies, err = say("Versturen")
+	if err != nil || replies[len(replies)-1].Ref == "" {
+		t.Fatalf("second Versturen: %+v %v", replies, err)
+	}
+	if n, _ := ob.Flush(ctx); n != 0 {
+		t.Errorf("flushed %d again", n)
+	}
+	if n, _ := rdb.XLen(ctx, stack.Stream).Result(); n != 1 {
+		t.Fatalf("%d entries on the stream, want exactly 1", n)
+	}
+	if n, _ := ob.Pending(); n != 0 {
+		t.Errorf("outbox not empty")
+	}
+}
+
+func TestOutboxSurvivesRestartAndSkipsInvalid(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "outbox.jsonl")
+	down := failingQueue{}
+	ob := NewOutbox(path, down, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	req := e.request()
+	if _, _, err := ob.Enqueue(ctx, req); !errors.Is(err, ErrKept) {
+		t.Fatal(err)
+	}
+	bad := e.request(func(r *dialog.Request) { r.Urgency = "x" })
+	ob.append(outboxLine{Request: &bad})
+	ob.Close()
+	// A new process on the same file delivers it.
+	ob2 := NewOutbox(path, e.queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer ob2.Close()
+	if n, err := ob2.Flush(ctx); n != 1 || err != nil {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	if n, _ := e.rdb.XLen(ctx, e.stream).Result(); n != 1 {
+		t.Fatalf("stream has %d", n)
+	}
+	// Invalid requests are refused at once, not kept.
+	if _, _, err := NewOutbox(path, e.queue, slog.New(slog.NewTextHandler(io.Discard, nil))).Enqueue(ctx, bad); !errors.Is(err, handoff.ErrInvalid) {
+		t.Errorf("invalid: %v", err)
+	}
+}
+
+type failingQueue struct{}
+
+func (failingQueue) Enqueue(context.Context, dialog.Request) (string, bool, error) {
+	return "", false, errors.New("dial tcp: connection refused")
+}

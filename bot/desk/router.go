@@ -1,0 +1,200 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/dialog"
+)
+
+// HandleGroupUpdate handles updates from the staff chat (plug it into
+// telegram.WithGroupHandler): "Oppakken" taps, and replies to a request's
+// post, which go to the resident once the replier has claimed it ("/sluit"
+// as such a reply ends the chat). Other groups are ignored.
+func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
+	switch {
+	case upd.CallbackQuery != nil:
+		cq := upd.CallbackQuery
+		m := cq.Message.Message
+		if m == nil || m.Chat.ID != d.cfg.StaffChat || !strings.HasPrefix(cq.Data, claimPrefix) {
+			return
+		}
+		d.claimFromChat(ctx, cq.From, strings.TrimPrefix(cq.Data, claimPrefix), m.ID)
+	case upd.Message != nil:
+		m := upd.Message
+		if m.Chat.ID != d.cfg.StaffChat || m.From == nil || m.ReplyToMessage == nil || m.Text == "" {
+			return
+		}
+		if !d.isStaff(m.From.ID) {
+			return // say nothing: the chat is for staff
+		}
+		id, err := d.rdb.Get(ctx, d.key("msg", strconv.Itoa(m.ReplyToMessage.ID))).Result()
+		if err != nil {
+			return // a reply to something else than a post
+		}
+		rel, rec, err := d.relayOfRequest(ctx, id)
+		if err != nil || rec == nil {
+			return
+		}
+		if rel == nil || rel.Staff != m.From.ID {
+			who := rec.ClaimedName
+			if who == "" {
+				who = "-"
+			}
+			d.staffNote(ctx, rec.MsgID, d.t("desk.relay.not_yours", map[string]any{"Ref": rec.Request.Ref, "Name": escape(who)}))
+			return
+		}
+		d.fromStaff(ctx, rel, commandText(m.Text), func(text string) { d.staffNote(ctx, rec.MsgID, text) })
+	}
+}
+
+// claimFromChat is a tap on "Oppakken". Telegram has already had its
+// callback answered; the outcome is said in the staff chat.
+func (d *Desk) claimFromChat(ctx context.Context, from models.User, ref string, postID int) {
+	name := strings.TrimSpace(from.FirstName)
+	if name == "" {
+		name = from.Username
+	}
+	res, err := d.claim(ctx, ref, Staff{ID: from.ID, Name: name}, postID)
+	switch {
+	case errors.Is(err, ErrNotStaff):
+		d.log.Info("claim refused: not staff", "ref", ref)
+		d.staffNote(ctx, postID, d.t("desk.claim.refused", nil))
+	case err != nil:
+		d.log.Warn("claim", "ref", ref, "err", err)
+	case !res.Won:
+		d.staffNote(ctx, postID, d.t("desk.claim.taken."+res.Status, map[string]any{
+			"Ref": escape(ref), "Name": escape(name), "First": escape(res.By)}))
+	}
+}
+
+// fromStaff carries out one message of a staff member in a relay; say
+// answers the staff member.
+func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(string)) {
+	if strings.EqualFold(strings.TrimSpace(text), "/sluit") {
+		if err := d.CloseRelay(ctx, rel); err != nil {
+			d.log.Warn("close relay", "ref", rel.Ref, "err", err)
+			return
+		}
+		say(d.t("desk.relay.closed_staff", map[string]any{"Ref": rel.Ref}))
+		return
+	}
+	if err := d.toResident(ctx, rel, text); err != nil {
+		d.log.Warn("relay to resident", "ref", rel.Ref, "err", err)
+		say(d.t("desk.relay.failed", map[string]any{"Ref": rel.Ref}))
+	}
+}
+
+// Handler runs a private-chat message (telegram.Handler).
+type Handler interface {
+	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
+}
+
+// Router sits in front of the conversation in private chats: a resident
+// with an open relay talks with their staff member, and a staff member with
+// a claimed request talks with that resident. Everything else, and every
+// command, goes to the bot. While relayed, "stop" ends the chat with the
+// staff member, and a crisis message gets the bot's safety answer too.
+type Router struct {
+	Desk *Desk
+	Next Handler
+	// Crisis tells a message about danger, violence or suicide (the intent
+	// classifier's IsCrisis).
+	Crisis func(text string) bool
+}
+
+// stopWords end a relay, as they end an intake.
+var stopWords = map[string]bool{"stop": true, "/stop": true, "annuleren": true, "cancel": true}
+
+// Handle implements telegram.Handler.
+func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error) {
+	d := r.Desk
+	if in.Msg.Kind != dialog.KindText {
+		if rel, _ := d.relayOf(ctx, in.Channel, in.ChatID); rel != nil && in.Msg.Kind != dialog.KindOption {
+			return []dialog.Reply{{Text: d.cat.T(rel.Lang, "desk.relay.text_only", nil)}}, nil
+		}
+		return r.Next.Handle(ctx, in)
+	}
+	text := strings.TrimSpace(in.Msg.Text)
+	if uid, err := strconv.ParseInt(in.ChatID, 10, 64); err == nil && in.Channel == "telegram" && d.isStaff(uid) {
+		if strings.HasPrefix(text, "/") && !strings.EqualFold(text, "/sluit") {
+			return r.Next.Handle(ctx, in)
+		}
+		rel, _, err := d.relayOfStaff(ctx, uid)
+		if err == nil && rel != nil {
+			if !d.firstTime(ctx, in) {
+				return nil, nil
+			}
+			var replies []dialog.Reply
+			d.fromStaff(ctx, rel, text, func(s string) { replies = append(replies, dialog.Reply{Text: s}) })
+			return replies, nil
+		}
+	}
+	rel, err := d.relayOf(ctx, in.Channel, in.ChatID)
+	if err != nil || rel == nil || strings.HasPrefix(text, "/") && !stopWords[strings.ToLower(text)] {
+		return r.Next.Handle(ctx, in)
+	}
+	if !d.firstTime(ctx, in) {
+		return nil, nil
+	}
+	if stopWords[strings.ToLower(text)] {
+		ended, err := d.endRelay(ctx, rel)
+		if err != nil {
+			return r.Next.Handle(ctx, in)
+		}
+		if ended {
+			d.log.Info("relay ended by resident", "ref", rel.Ref)
+			if d.send != nil {
+				if _, err := d.send.SendMessage(ctx, rel.Staff, d.t("desk.relay.stopped_staff", map[string]any{"Ref": rel.Ref}), nil, 0); err != nil {
+					d.log.Warn("tell staff relay stopped", "ref", rel.Ref, "err", err)
+				}
+			}
+		}
+		return []dialog.Reply{{Text: d.cat.T(rel.Lang, "desk.relay.stopped", map[string]any{"Ref": rel.Ref}), Step: dialog.StepEnded}}, nil
+	}
+	crisis := r.Crisis != nil && r.Crisis(text)
+	var msgID int
+	if rec, err := d.Load(ctx, rel.ID); err == nil {
+		msgID = rec.MsgID
+	}
+	if err := d.toStaff(ctx, rel, msgID, text, crisis); err != nil {
+		d.log.Warn("relay to staff", "ref", rel.Ref, "err", err)
+		if !crisis {
+			return []dialog.Reply{{Text: d.cat.T(rel.Lang, "desk.relay.not_delivered", d.facts)}}, nil
+		}
+	}
+	if crisis {
+		return r.Next.Handle(ctx, in) // the bot's safety numbers, at once
+	}
+	return nil, nil
+}
+
+// firstTime is false for a message handled before (a redelivered update).
+func (d *Desk) firstTime(ctx context.Context, in bot.Inbound) bool {
+	if in.Seq <= 0 {
+		return true
+	}
+	ok, err := d.rdb.SetNX(ctx, d.key("seen", in.Channel, in.ChatID, strconv.FormatInt(in.Seq, 10)), 1, 24*time.Hour).Result()
+	return err != nil || ok
+}
+
+// commandText drops a command's @botname ("/sluit@wot_bot").
+func commandText(text string) string {
+	if !strings.HasPrefix(text, "/") {
+		return text
+	}
+	cmd, rest, has := strings.Cut(text, " ")
+	if i := strings.IndexByte(cmd, '@'); i > 0 {
+		cmd = cmd[:i]
+	}
+	if has {
+		return cmd + " " + rest
+	}
+	return cmd
+}

@@ -1,0 +1,250 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func (d *Desk) sweepLoop(ctx context.Context) {
+	for {
+		if err := d.Sweep(ctx); err != nil && ctx.Err() == nil {
+			d.log.Warn("desk sweep", "err", err)
+		}
+		if !sleep(ctx, d.cfg.SweepEvery) {
+			return
+		}
+	}
+}
+
+// Sweep does the desk's periodic work once: reminders for unclaimed
+// requests, residents not yet told of a claim, deleting closed requests
+// after the retention period, and trimming the stream. Run calls it every
+// SweepEvery; tests call it with a fake clock.
+func (d *Desk) Sweep(ctx context.Context) error {
+	now := d.now()
+	var errs []error
+	ids, err := d.rdb.ZRange(ctx, d.key("active"), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("list open requests: %w", err)
+	}
+	for _, id := range ids {
+		rec, err := d.Load(ctx, id)
+		if errors.Is(err, ErrUnknown) {
+			d.rdb.ZRem(ctx, d.key("active"), id)
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := d.remind(ctx, rec, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	pending, err := d.rdb.ZRange(ctx, d.key("notify"), 0, -1).Result()
+	if err != nil {
+		errs = append(errs, fmt.Errorf("list residents to tell: %w", err))
+	}
+	for _, id := range pending {
+		if rec, err := d.Load(ctx, id); err == nil && rec.Status == StatusClaimed {
+			d.tellClaimed(ctx, rec)
+		} else if errors.Is(err, ErrUnknown) {
+			d.rdb.ZRem(ctx, d.key("notify"), id)
+		}
+	}
+	if err := d.retain(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
+	if err := d.trim(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// remind posts the reminders an unclaimed request is due: urgent and danger
+// ones UrgentReminder after they came in, every one on the working day
+// before its call-back date. Each reminder is posted once.
+func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
+	if rec.Status != StatusOpen || rec.MsgID == 0 {
+		return nil
+	}
+	req := rec.Request
+	key := d.key("req", rec.ID)
+	if (req.Urgency == "urgent" || req.Urgency == "danger") && !rec.RemUrgent && now.Sub(req.CreatedAt) >= d.cfg.UrgentReminder {
+		ok, err := d.rdb.HSetNX(ctx, key, "rem_urgent", now.UnixMilli()).Result()
+		if err != nil {
+			return fmt.Errorf("remind %s: %w", req.Ref, err)
+		}
+		if ok {
+			d.log.Info("reminder: urgent request unclaimed", "ref", req.Ref)
+			d.staffNote(ctx, rec.MsgID, d.t("desk.reminder.urgent", map[string]any{
+				"Ref": escape(req.Ref), "Urgency": escape(d.t("desk.urgency."+req.Urgency, nil)),
+				"Hours": int(d.cfg.UrgentReminder.Hours())}))
+		}
+	}
+	due, ok := d.due(req)
+	if !ok || rec.RemDue || now.Before(d.workdayBefore(due)) {
+		return nil
+	}
+	first, err := d.rdb.HSetNX(ctx, key, "rem_due", now.UnixMilli()).Result()
+	if err != nil {
+		return fmt.Errorf("remind %s: %w", req.Ref, err)
+	}
+	if first {
+		d.log.Info("reminder: call-back date near", "ref", req.Ref)
+		d.staffNote(ctx, rec.MsgID, d.t("desk.reminder.due", map[string]any{"Ref": escape(req.Ref), "Due": escape(d.dueText(req))}))
+	}
+	return nil
+}
+
+// workdayBefore is the start of the last working day before day due.
+func (d *Desk) workdayBefore(due time.Time) time.Time {
+	loc := d.loc()
+	y, m, dd := due.In(loc).Date()
+	day := time.Date(y, m, dd-1, 12, 0, 0, 0, loc)
+	for i := 0; i < 14 && !d.workday(day); i++ {
+		day = day.AddDate(0, 0, -1)
+	}
+	y, m, dd = day.Date()
+	return time.Date(y, m, dd, 0, 0, 0, 0, loc)
+}
+
+// workday reports whether day is a working day. The knowledge base counts
+// call-back dates in working days: the date counted from the day before
+// differs from the one counted from day exactly when day is one.
+func (d *Desk) workday(day time.Time) bool {
+	if d.cal == nil {
+		return day.Weekday() != time.Saturday && day.Weekday() != time.Sunday
+	}
+	return !d.cal.CallbackDue(day.AddDate(0, 0, -1)).Equal(d.cal.CallbackDue(day))
+}
+
+// retain deletes closed requests older than the retention period.
+func (d *Desk) retain(ctx context.Context, now time.Time) error {
+	cutoff := now.Add(-d.cfg.Retention).UnixMilli()
+	ids, err := d.rdb.ZRangeByScore(ctx, d.key("closed"), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(cutoff, 10)}).Result()
+	if err != nil {
+		return fmt.Errorf("list expired requests: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		rec, err := d.Load(ctx, id)
+		if errors.Is(err, ErrUnknown) {
+			d.rdb.ZRem(ctx, d.key("closed"), id)
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := d.erase(ctx, rec, ""); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		d.log.Info("closed request deleted after retention", "ref", rec.Request.Ref)
+	}
+	return errors.Join(errs...)
+}
+
+// erase deletes everything kept of a request: its hash, indexes, relay and
+// stream entry, and takes the details out of the staff post. With a
+// tombstone status, a small record (status and reference, nothing
+// personal) stays for the retention period so a late stream entry is not
+// posted and staff can see what became of the reference.
+func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
+	req := rec.Request
+	if rel, err := d.relayOf(ctx, req.Channel, req.ChatID); err == nil && rel != nil && rel.ID == rec.ID {
+		if _, err := d.endRelay(ctx, rel); err != nil {
+			return err
+		}
+	}
+	key := d.key("req", rec.ID)
+	_, err := d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.ZRem(ctx, d.key("active"), rec.ID)
+		p.ZRem(ctx, d.key("closed"), rec.ID)
+		p.ZRem(ctx, d.key("notify"), rec.ID)
+		p.SRem(ctx, d.key("chat", req.Channel, req.ChatID), rec.ID)
+		if rec.MsgID != 0 {
+			p.Del(ctx, d.key("msg", strconv.Itoa(rec.MsgID)))
+		}
+		if tombstone != "" {
+			p.HSet(ctx, key, "status", tombstone, "ref", req.Ref)
+			p.PExpire(ctx, key, d.cfg.Retention)
+			p.PExpire(ctx, d.key("ref", req.Ref), d.cfg.Retention)
+		} else {
+			p.Del(ctx, d.key("ref", req.Ref))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete request %s: %w", req.Ref, err)
+	}
+	if rec.Entry != "" {
+		if err := d.rdb.XDel(ctx, d.cfg.Stream, rec.Entry).Err(); err != nil {
+			return fmt.Errorf("delete stream entry of %s: %w", req.Ref, err)
+		}
+	}
+	msg := "desk.erased"
+	if tombstone == StatusWithdrawn {
+		msg = "desk.withdrawn"
+	}
+	d.editPost(ctx, rec.MsgID, d.t(msg, map[string]any{"Ref": escape(req.Ref)}))
+	return nil
+}
+
+// trim drops stream entries older than the retention period, but never one
+// the group has not read or acknowledged.
+func (d *Desk) trim(ctx context.Context, now time.Time) error {
+	minID := now.Add(-d.cfg.Retention).UnixMilli()
+	groups, err := d.rdb.XInfoGroups(ctx, d.cfg.Stream).Result()
+	if err != nil {
+		if isNoKey(err) {
+			return nil
+		}
+		return fmt.Errorf("trim %s: %w", d.cfg.Stream, err)
+	}
+	for _, g := range groups {
+		if g.Name == d.cfg.Group {
+			minID = min(minID, idMillis(g.LastDeliveredID)+1)
+		}
+	}
+	p, err := d.rdb.XPending(ctx, d.cfg.Stream, d.cfg.Group).Result()
+	if err != nil {
+		return fmt.Errorf("trim %s: pending: %w", d.cfg.Stream, err)
+	}
+	if p.Count > 0 {
+		minID = min(minID, idMillis(p.Lower))
+	}
+	if minID <= 0 {
+		return nil
+	}
+	if err := d.rdb.XTrimMinIDApprox(ctx, d.cfg.Stream, strconv.FormatInt(minID, 10), 0).Err(); err != nil {
+		return fmt.Errorf("trim %s: %w", d.cfg.Stream, err)
+	}
+	return nil
+}
+
+func idMillis(id string) int64 {
+	ms, _, _ := cutDash(id)
+	n, _ := strconv.ParseInt(ms, 10, 64)
+	return n
+}
+
+func cutDash(s string) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '-' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+func isNoKey(err error) bool {
+	return err != nil && (errors.Is(err, redis.Nil) || containsAny(err.Error(), "no such key", "NOGROUP"))
+}
