@@ -487,7 +487,7 @@ func (d *Desk) postText(req dialog.Request, dup bool, claimed *claimInfo) string
 		"Description": e(req.Description),
 		"Channel":     e(req.Channel),
 		"OtherName":   e(req.OtherName),
-		"Method":      e(req.Consent.Method),
+		"Method":      e(d.consentMethod(req)),
 	}
 	var b strings.Builder
 	switch req.Urgency {
@@ -563,3 +563,13 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 func escape(s string) string { return html.EscapeString(s) }
+
+// consentMethod says in words how the other person's consent was given:
+// staff must know whether to check it before acting.
+func (d *Desk) consentMethod(req dialog.Request) string {
+	switch req.Consent.Method {
+	case "confirmed", "declared":
+		return d.t("desk.consent."+req.Consent.Method, nil)
+	}
+	return d.t("desk.consent.declared", nil)
+}

@@ -108,7 +108,7 @@ func (d *Desk) WriteShow(w io.Writer, rec *Record) error {
 		"Channel": req.Channel, "Claimed": claimed,
 	})
 	if req.ForOther {
-		text += "\n" + d.t("desk.cli.for_other", map[string]any{"OtherName": req.OtherName, "Method": req.Consent.Method})
+		text += "\n" + d.t("desk.cli.for_other", map[string]any{"OtherName": req.OtherName, "Method": d.consentMethod(req)})
 	}
 	_, err := fmt.Fprintln(w, strings.TrimRight(text, "\n"))
 	return err

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/desk"
+	"github.com/wotschiedam/wotbot/bot/telegram"
+)
+
+// deskConfig reads the staff desk's settings: STAFF_CHAT_ID, STAFF_USER_IDS,
+// HANDOFF_STREAM, RETENTION_DAYS, DESK_CONSUMER, DESK_MIN_IDLE and DESK_PREFIX
+// (the desk's Redis key prefix, default "{wot:desk}:").
+func deskConfig(env func(string) string) (desk.Config, error) {
+	cfg := desk.Config{Stream: env("HANDOFF_STREAM"), Consumer: env("DESK_CONSUMER"), Prefix: env("DESK_PREFIX"), Staff: map[int64]bool{}}
+	if v := env("STAFF_CHAT_ID"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id == 0 {
+			return cfg, fmt.Errorf("STAFF_CHAT_ID=%q: want a Telegram chat id such as -1001234567890", v)
+		}
+		cfg.StaffChat = id
+	}
+	for _, f := range strings.Split(env("STAFF_USER_IDS"), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || id <= 0 {
+			return cfg, fmt.Errorf("STAFF_USER_IDS: %q is not a Telegram user id", f)
+		}
+		cfg.Staff[id] = true
+	}
+	if v := env("RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("RETENTION_DAYS=%q: want a whole number of days", v)
+		}
+		cfg.Retention = time.Duration(n) * 24 * time.Hour
+	}
+	if v := env("DESK_MIN_IDLE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("DESK_MIN_IDLE=%q: want a duration such as 30s", v)
+		}
+		cfg.MinIdle = d
+	}
+	return cfg, nil
+}
+
+// newDesk builds the desk; sender may be nil (nothing is posted then).
+func (c *core) newDesk(st *storage, cfg desk.Config, sender *desk.TelegramSender, log *slog.Logger) *desk.Desk {
+	deps := desk.Deps{Catalog: c.catalog, Calendar: c.knowledge, Facts: c.knowledge.TemplateFacts(), Log: log}
+	if sender != nil {
+		deps.Sender = sender
+		deps.Notifiers = map[string]bot.Notifier{telegram.ChannelName: sender}
+	}
+	return desk.New(st.rdb, cfg, deps)
+}
+
+// deskCmd consumes the hand-off stream and posts to the staff chat, with
+// reminders and retention, until SIGTERM. Claims and the relay need the
+// Telegram updates, so they run in serve.
+func deskCmd(ctx context.Context, args []string, env func(string) string, stderr io.Writer) error {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "usage: wotbot desk (settings come from the environment)")
+		return errUsage
+	}
+	cfg, err := deskConfig(env)
+	if err != nil {
+		return err
+	}
+	if cfg.StaffChat == 0 {
+		return fmt.Errorf("STAFF_CHAT_ID is required")
+	}
+	token := env(telegram.EnvToken)
+	if token == "" {
+		return fmt.Errorf("%s is required", telegram.EnvToken)
+	}
+	log := newLogger(env, stderr)
+	c, err := newCore(env)
+	if err != nil {
+		return err
+	}
+	st, err := openStorage(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	sender, err := desk.NewTelegramSender(token, env(telegram.EnvAPIURL))
+	if err != nil {
+		return err
+	}
+	d := c.newDesk(st, cfg, sender, log)
+	log.Info("staff desk running", "stream", d.Config().Stream, "consumer", d.Config().Consumer)
+	return d.Run(ctx)
+}
+
+// outboxPath is OUTBOX_PATH, or the desk's default: one file per replica.
+func outboxPath(env func(string) string) string {
+	if p := env("OUTBOX_PATH"); p != "" {
+		return p
+	}
+	return desk.DefaultOutboxPath(env)
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/desk"
+	"github.com/wotschiedam/wotbot/bot/telegram"
+)
+
+// serveCmd runs the Telegram bot until SIGTERM, with the staff side: the
+// outbox in front of the hand-off, /vergeet withdrawing requests, and, with
+// STAFF_CHAT_ID, the desk (posts, claims in the staff chat, the relay,
+// reminders, retention).
+func serveCmd(ctx context.Context, args []string, env func(string) string, stderr io.Writer) error {
+	cfg, err := telegram.ConfigFromEnv(env)
+	if err != nil {
+		return err
+	}
+	dcfg, err := deskConfig(env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env, stderr)
+	c, err := newCore(env)
+	if err != nil {
+		return err
+	}
+	st, err := openStorage(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	conv, err := c.conversations(env, st, log)
+	if err != nil {
+		return err
+	}
+	outbox := desk.NewOutbox(outboxPath(env), conv.Queue, log)
+	defer outbox.Close()
+	conv.Queue = outbox
+	go outbox.Run(ctx)
+
+	var sender *desk.TelegramSender
+	if dcfg.StaffChat != 0 {
+		if sender, err = desk.NewTelegramSender(cfg.Token, cfg.APIURL); err != nil {
+			return err
+		}
+	}
+	d := c.newDesk(st, dcfg, sender, log)
+	conv.Forgetter = d
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	conv.Metrics = bot.NewMetrics(reg)
+	var handler telegram.Handler = conv
+	opts := []telegram.Option{
+		telegram.WithRegistry(reg),
+		telegram.WithHealth(func(ctx context.Context) error { return st.rdb.Ping(ctx).Err() }),
+		telegram.WithLogger(log),
+	}
+	if dcfg.StaffChat != 0 {
+		router := &desk.Router{Desk: d, Next: conv}
+		if cr, ok := c.engine.Classifier.(interface{ IsCrisis(string) bool }); ok {
+			router.Crisis = cr.IsCrisis
+		}
+		handler = router
+		opts = append(opts, telegram.WithGroupHandler(d.HandleGroupUpdate))
+	}
+	ch, err := telegram.New(cfg, handler, c.catalog, opts...)
+	if err != nil {
+		return err
+	}
+	if c.engine.BotUsername == "" {
+		name, err := ch.Username(ctx)
+		if err != nil {
+			log.Warn("no bot username: consent links will be /start commands", "err", err)
+		}
+		c.engine.BotUsername = name
+	}
+	conv.Notifiers = map[string]bot.Notifier{telegram.ChannelName: ch}
+	if dcfg.StaffChat != 0 {
+		d.SetNotifier(telegram.ChannelName, ch)
+		go func() {
+			if err := d.Run(ctx); err != nil {
+				log.Error("staff desk stopped", "err", err)
+			}
+		}()
+	}
+	go expireHeld(ctx, conv, log)
+	log.Info("serving Telegram", "webhook", cfg.WebhookURL != "", "listen", cfg.ListenAddr, "staff_desk", dcfg.StaffChat != 0)
+	return ch.Run(ctx)
+}
