@@ -16,6 +16,9 @@ type Classification struct {
 	Intent     string
 	Confidence float64
 	Lang       string // "nl", "en", or "" when the text does not tell
+	// Keyword is set when a crisis phrase matched, not only the model's
+	// guess: only that may interrupt a free-text answer.
+	Keyword bool
 }
 
 // Classifier labels a resident's message with an intent.
@@ -109,6 +112,8 @@ type Intake struct {
 	Location      string     `json:"location,omitempty"`
 	PrivacyAt     *time.Time `json:"privacy_at,omitempty"`
 	TextVersion   string     `json:"text_version,omitempty"`
+	// CrisisShown is the step at which the safety numbers were last shown.
+	CrisisShown Step `json:"crisis_shown,omitempty"`
 }
 
 // Turn is the outcome of one message.
@@ -243,7 +248,7 @@ func (t *turn) text(raw string) {
 	}
 	c := t.e.Classifier.Classify(txt)
 	t.class = &c
-	if c.Intent == "crisis" {
+	if c.Intent == "crisis" && t.interruptsForCrisis(c) {
 		t.crisis()
 		return
 	}
@@ -267,8 +272,33 @@ func (t *turn) maybeSwitchLanguage(c Classification) {
 	t.s.Lang = c.Lang
 }
 
+// interruptsForCrisis says whether a message the classifier calls crisis
+// stops the current question to show the safety numbers. A free-text answer
+// (a name, a description) is interrupted only by a crisis phrase, never by
+// the model's guess alone: names look like nothing it learned, and a
+// resident must never be stuck retyping their own name. Once the numbers
+// were shown at a step, the next answer there is taken as the answer, so a
+// description of violence can still be sent.
+func (t *turn) interruptsForCrisis(c Classification) bool {
+	if !t.inIntake() || t.s.Intake == nil || !isFreeTextStep(t.s.Step) {
+		return true
+	}
+	return c.Keyword && t.s.Intake.CrisisShown != t.s.Step
+}
+
+func isFreeTextStep(s Step) bool {
+	switch s {
+	case StepOtherName, StepDescription, StepName, StepPhone:
+		return true
+	}
+	return false
+}
+
 func (t *turn) crisis() {
 	t.answer("crisis", "", nil)
+	if t.s.Intake != nil {
+		t.s.Intake.CrisisShown = t.s.Step
+	}
 	if t.inIntake() {
 		t.say(t.tr("crisis.continue", nil), nil)
 		t.reask()

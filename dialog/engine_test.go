@@ -16,7 +16,9 @@ func (fakeClassifier) Classify(text string) Classification {
 	f := fold(text)
 	switch {
 	case strings.Contains(f, "niet meer leven"), strings.Contains(f, "slaat me"):
-		return Classification{Intent: "crisis", Confidence: 1}
+		return Classification{Intent: "crisis", Confidence: 1, Keyword: true}
+	case strings.Contains(f, "yilmaz"): // the model's false alarm on a name
+		return Classification{Intent: "crisis", Confidence: 0.7}
 	case strings.Contains(f, "aanmelden voor mijn buurvrouw"):
 		return Classification{Intent: "register_other", Confidence: 0.9, Lang: "nl"}
 	case strings.Contains(f, "aanmelden"), strings.Contains(f, "hulp nodig"):
@@ -363,6 +365,37 @@ func TestCancelBackCrisisAndQuestionsMidIntake(t *testing.T) {
 	if c.s.Intake != nil {
 		t.Fatal("intake kept after stop")
 	}
+}
+
+// A free-text answer is never held up by the model's false alarm, and a
+// description of violence is taken once the numbers were shown.
+func TestCrisisAtFreeTextSteps(t *testing.T) {
+	c := newConvo(t)
+	c.send("ik wil me aanmelden")
+	c.send("1")
+	c.expectStep(StepDescription)
+	c.send("mijn man slaat me als hij drinkt")
+	c.expectStep(StepDescription)
+	c.expectText("answer:crisis")
+	c.send("mijn man slaat me als hij drinkt")
+	c.expectStep(StepUrgency)
+	if got := c.s.Intake.Description; got != "mijn man slaat me als hij drinkt" {
+		t.Fatalf("description = %q", got)
+	}
+	c.send("het kan wachten")
+	c.expectStep(StepName)
+	c.send("Henk F. Yilmaz") // the model says crisis; no crisis phrase
+	c.expectStep(StepPhone)
+	if c.s.Intake.Name != "Henk F. Yilmaz" {
+		t.Fatalf("name = %q", c.s.Intake.Name)
+	}
+	c.send("ik wil niet meer leven") // a crisis phrase still interrupts
+	c.expectStep(StepPhone)
+	c.expectText("answer:crisis")
+
+	idle := newConvo(t)
+	idle.send("Yilmaz") // outside an intake the model's guess is enough
+	idle.expectText("answer:crisis")
 }
 
 func TestValidationNeverDeadEnds(t *testing.T) {

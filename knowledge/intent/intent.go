@@ -70,7 +70,7 @@ func (c *Classifier) Classify(text string) dialog.Classification {
 	norm := features.Normalize(text)
 	lang := detectLang(norm)
 	if c.crisis.match(norm) {
-		return dialog.Classification{Intent: Crisis, Confidence: 1, Lang: lang}
+		return dialog.Classification{Intent: Crisis, Confidence: 1, Lang: lang, Keyword: true}
 	}
 	set := c.feat.Extract(norm)
 	if len(set.IDs) == 0 {
