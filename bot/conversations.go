@@ -43,6 +43,13 @@ type SessionStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// DeliveryLog remembers which turn's replies reached the resident, so that a
+// redelivered update gets its replies again only when they were lost.
+type DeliveryLog interface {
+	MarkDelivered(ctx context.Context, key string, seq int64) error
+	Delivered(ctx context.Context, key string) (int64, error)
+}
+
 // Queue hands finished requests to staff, once per request ID.
 type Queue interface {
 	Enqueue(ctx context.Context, req dialog.Request) (entryID string, duplicate bool, err error)
@@ -75,6 +82,11 @@ type Conversations struct {
 	Metrics *Metrics
 	// Forgetter, when set, also forgets the chat on /vergeet.
 	Forgetter Forgetter
+	// RedeliveryGrace is how long a redelivered update waits for the first
+	// delivery's replies to be marked sent before sending them again
+	// (default 1s): two deliveries at once answer once, and a delivery
+	// whose process died before sending is still answered.
+	RedeliveryGrace time.Duration
 }
 
 // record is what is stored per chat. It holds the dialog state plus the
@@ -88,6 +100,61 @@ type record struct {
 	// Notices wait for the resident's next message (e.g. that the person
 	// they registered said yes), when the channel cannot push them.
 	Notices []string `json:"notices,omitempty"`
+	// Last is the newest turn's answer. When a process dies after saving a
+	// turn but before sending its replies, the channel redelivers the update
+	// and gets them from here: the turn is not run twice, and the resident
+	// is not left without an answer.
+	Last *lastTurn `json:"last,omitempty"`
+}
+
+type lastTurn struct {
+	Seq     int64          `json:"seq"`
+	Replies []dialog.Reply `json:"replies"`
+}
+
+// undelivered returns the replies of an update handled before if they never
+// reached the resident: it must be the chat's newest turn (older turns'
+// replies went out before the next update was handled), and its delivery is
+// not marked within the grace period.
+func (c *Conversations) undelivered(ctx context.Context, key string, rec *record, seq int64) []dialog.Reply {
+	dl, ok := c.Sessions.(DeliveryLog)
+	if !ok || rec.Last == nil || rec.Last.Seq != seq {
+		return nil
+	}
+	grace := c.RedeliveryGrace
+	if grace <= 0 {
+		grace = time.Second
+	}
+	deadline := time.Now().Add(grace)
+	for {
+		got, err := dl.Delivered(ctx, key)
+		if err != nil {
+			return nil // cannot tell: better silent than twice
+		}
+		if got == seq {
+			return nil
+		}
+		if !time.Now().Before(deadline) {
+			c.Log.Info("sending the replies of a redelivered update again", "update", seq)
+			return rec.Last.Replies
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(grace / 20):
+		}
+	}
+}
+
+// Delivered tells that in's replies reached the resident. Channels that
+// deliver updates more than once (Telegram) call it after sending; without
+// it a redelivered update is answered again after RedeliveryGrace.
+func (c *Conversations) Delivered(ctx context.Context, in Inbound) error {
+	dl, ok := c.Sessions.(DeliveryLog)
+	if !ok || in.Seq <= 0 {
+		return nil
+	}
+	return dl.MarkDelivered(ctx, SessionKey(in.Channel, in.ChatID), in.Seq)
 }
 
 // maxSeen bounds the remembered sequence numbers; anything older than all
@@ -131,8 +198,8 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 			return c.unavailable(in), fmt.Errorf("load session %s: %w", key, err)
 		}
 		rec := c.decode(data, in)
-		if rec.seen(in.Seq) {
-			return nil, nil // handled before: a redelivered update
+		if rec.seen(in.Seq) { // handled before: a redelivered update
+			return c.undelivered(ctx, key, &rec, in.Seq), nil
 		}
 		msg := in.Msg
 		if err := c.lookupHeld(ctx, &msg); err != nil {
@@ -161,6 +228,10 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 			}
 			replies, rec.Notices = append(notices, replies...), nil
 		}
+		rec.Last = nil
+		if in.Seq > 0 {
+			rec.Last = &lastTurn{Seq: in.Seq, Replies: replies}
+		}
 		out, err := json.Marshal(rec)
 		if err != nil {
 			return c.unavailable(in), fmt.Errorf("encode session %s: %w", key, err)
@@ -170,12 +241,34 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 			continue // another replica moved this chat on: run the message on its state
 		}
 		if err != nil {
+			if c.savedAnyway(ctx, key, in.Seq) {
+				c.Metrics.observe(before, turn)
+				return replies, nil
+			}
 			return c.unavailable(in), fmt.Errorf("save session %s: %w", key, err)
 		}
 		c.Metrics.observe(before, turn)
 		return replies, nil
 	}
 	return c.unavailable(in), fmt.Errorf("save session %s: %d conflicting writers", key, maxAttempts)
+}
+
+// savedAnyway tells whether a save that returned an error took effect: the
+// connection can break after Redis applied the write and before its answer
+// arrived. Then the turn happened, and "it did not work" would be untrue.
+func (c *Conversations) savedAnyway(ctx context.Context, key string, seq int64) bool {
+	if seq <= 0 {
+		return false // no way to recognise the turn
+	}
+	data, _, err := c.Sessions.Load(ctx, key)
+	if err != nil || data == nil {
+		return false
+	}
+	var rec record
+	if json.Unmarshal(data, &rec) != nil {
+		return false
+	}
+	return rec.Last != nil && rec.Last.Seq == seq
 }
 
 // decode reads a stored record; an unreadable one starts a fresh conversation

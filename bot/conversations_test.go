@@ -73,6 +73,10 @@ func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 					mu.Lock()
 					answered++
 					mu.Unlock()
+					// As a channel does once the replies went out.
+					if err := c.Delivered(context.Background(), in); err != nil {
+						t.Error(err)
+					}
 				}
 			}()
 		}
@@ -94,8 +98,36 @@ func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 	if r := mustHandle(t, b, late); len(r) == 0 {
 		t.Fatal("an update that arrived after a later one was dropped")
 	}
+	if err := b.Delivered(context.Background(), late); err != nil {
+		t.Fatal(err)
+	}
 	if r := mustHandle(t, a, late); len(r) != 0 {
 		t.Fatal("an overtaken update was handled twice")
+	}
+}
+
+// A process that saved a turn and died before sending its replies: the
+// redelivered update gets those replies, without running the turn again.
+func TestRedeliveredUpdateGetsLostReplies(t *testing.T) {
+	s := bottest.New(t)
+	a, b := s.Conversations, s.Replica()
+	b.RedeliveryGrace = 50 * time.Millisecond
+	mustHandle(t, a, text("lost", "ik wil me aanmelden"))
+	in := text("lost", "1")
+	in.Seq = 7
+	first := mustHandle(t, a, in) // ... and the process dies: nothing sent
+	again := mustHandle(t, b, in)
+	if len(again) == 0 || again[len(again)-1].Text != first[len(first)-1].Text || lastStep(again) != dialog.StepDescription {
+		t.Fatalf("redelivery answered %+v, want the lost %+v", again, first)
+	}
+	if err := b.Delivered(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustHandle(t, a, in); len(r) != 0 {
+		t.Fatalf("delivered replies sent again: %+v", r)
+	}
+	if got := lastStep(mustHandle(t, a, text("lost", "help"))); got != dialog.StepDescription {
+		t.Fatalf("step %q: the redelivered turn ran twice", got)
 	}
 }
 

@@ -175,6 +175,17 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 	return nil, nil
 }
 
+// Delivered passes the channel's "replies sent" on to the conversation, so
+// a redelivered update is answered again only when its replies were lost.
+func (r *Router) Delivered(ctx context.Context, in bot.Inbound) error {
+	if dt, ok := r.Next.(interface {
+		Delivered(context.Context, bot.Inbound) error
+	}); ok {
+		return dt.Delivered(ctx, in)
+	}
+	return nil
+}
+
 // firstTime is false for a message handled before (a redelivered update).
 func (d *Desk) firstTime(ctx context.Context, in bot.Inbound) bool {
 	if in.Seq <= 0 {

@@ -43,6 +43,14 @@ end
 return nv
 `
 
+// markScript notes a delivered turn on an existing record only: a record
+// deleted meanwhile (/vergeet) must not come back as a husk without TTL.
+const markScript = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 's', ARGV[1])
+return 1
+`
+
 // Store keeps session records under a key prefix. It is safe for concurrent
 // use.
 type Store struct {
@@ -50,12 +58,13 @@ type Store struct {
 	prefix string
 	ttl    time.Duration
 	save   *redis.Script
+	mark   *redis.Script
 }
 
 // New returns a store whose keys are prefix+key and whose records expire ttl
 // after their last save (ttl <= 0: never).
 func New(rdb redis.UniversalClient, prefix string, ttl time.Duration) *Store {
-	return &Store{rdb: rdb, prefix: prefix, ttl: ttl, save: redis.NewScript(saveScript)}
+	return &Store{rdb: rdb, prefix: prefix, ttl: ttl, save: redis.NewScript(saveScript), mark: redis.NewScript(markScript)}
 }
 
 // Load returns the record's data and version. A missing (or expired) record
@@ -108,4 +117,26 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete session %s: %w", key, err)
 	}
 	return nil
+}
+
+// MarkDelivered records that the replies of the turn with sequence number
+// seq reached the resident. It leaves the record's version alone: it is
+// bookkeeping of the channel, not a change of the conversation.
+func (s *Store) MarkDelivered(ctx context.Context, key string, seq int64) error {
+	if err := s.mark.Run(ctx, s.rdb, []string{s.prefix + key}, seq).Err(); err != nil {
+		return fmt.Errorf("mark delivered %s: %w", key, err)
+	}
+	return nil
+}
+
+// Delivered returns the sequence number last marked delivered (0: none).
+func (s *Store) Delivered(ctx context.Context, key string) (int64, error) {
+	v, err := s.rdb.HGet(ctx, s.prefix+key, "s").Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("delivered %s: %w", key, err)
+	}
+	return v, nil
 }

@@ -58,6 +58,13 @@ type Handler interface {
 	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
 }
 
+// deliveryTracker is a Handler that wants to know when an update's replies
+// all reached the chat (bot.Conversations): Telegram redelivers updates, and
+// only replies that never went out should go out again.
+type deliveryTracker interface {
+	Delivered(ctx context.Context, in bot.Inbound) error
+}
+
 // GroupFunc is called for every update from a group, supergroup or channel.
 // Residents talk to the bot in private chats only; the default ignores such
 // updates without a reply. The staff group will plug in here.
@@ -500,9 +507,16 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 			replies = []dialog.Reply{{Text: c.cat.T(in.Lang, "telegram.error", nil)}}
 		}
 	}
+	sent := 0
 	for _, r := range replies {
 		if !c.send(ctx, chatID, r) {
 			break // keep the order: do not send later replies without earlier ones
+		}
+		sent++
+	}
+	if dt, ok := c.handler.(deliveryTracker); ok && err == nil && sent > 0 && sent == len(replies) {
+		if err := dt.Delivered(ctx, in); err != nil {
+			c.log.Warn("mark replies delivered", append(logAttrs, "err", err)...)
 		}
 	}
 	lat := time.Since(j.at)
