@@ -398,6 +398,30 @@ func TestCrisisAtFreeTextSteps(t *testing.T) {
 	idle.expectText("answer:crisis")
 }
 
+// A free-text answer sent twice (the first reply was lost or said "it did
+// not work" although it had) just gets the next question again.
+func TestAnswerSentTwice(t *testing.T) {
+	c := newConvo(t)
+	c.send("ik wil me aanmelden")
+	c.send("1")
+	c.send("Ik heb een schuld van 115 euro en weet niet hoe ik die aanmeld")
+	c.expectStep(StepUrgency)
+	c.send("Ik heb een schuld van 115 euro en weet niet hoe ik die aanmeld")
+	c.expectStep(StepUrgency)
+	if len(c.last.Replies) != 1 || strings.Contains(c.last.Replies[0].Text, "al bezig") {
+		t.Fatalf("replies to a repeated answer: %+v", c.last.Replies)
+	}
+	c.send("het kan wachten")
+	c.send("Anna Bakker")
+	c.send("06 1234 5678")
+	c.expectStep(StepLocation)
+	c.send("0612345678")
+	c.expectStep(StepLocation)
+	if len(c.last.Replies) != 1 {
+		t.Fatalf("replies to a repeated phone number: %+v", c.last.Replies)
+	}
+}
+
 func TestValidationNeverDeadEnds(t *testing.T) {
 	c := newConvo(t)
 	c.send("ik wil me aanmelden")

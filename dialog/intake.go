@@ -260,6 +260,12 @@ func (t *turn) intakeText(txt string, c Classification) {
 		}
 		t.phoneAnswer(txt)
 	default: // option steps: a typed answer that matched was handled already
+		if t.repeatsLastAnswer(txt) {
+			// Sent twice (a double send, or again after "it did not work"
+			// when it had worked): the answer is in, ask the question it led to.
+			t.ask()
+			return
+		}
 		if t.knowledgeQuestion(c) {
 			return
 		}
@@ -270,6 +276,29 @@ func (t *turn) intakeText(txt string, c Classification) {
 		}
 		t.ask()
 	}
+}
+
+// repeatsLastAnswer reports whether txt is the free-text answer just given.
+func (t *turn) repeatsLastAnswer(txt string) bool {
+	in := t.s.Intake
+	if in == nil || len(in.History) == 0 {
+		return false
+	}
+	same := func(v string) bool {
+		return v != "" && strings.Join(strings.Fields(txt), " ") == strings.Join(strings.Fields(v), " ")
+	}
+	switch in.History[len(in.History)-1] {
+	case StepDescription:
+		return same(in.Description)
+	case StepName:
+		return same(in.Name)
+	case StepOtherName:
+		return same(in.OtherName)
+	case StepPhone:
+		e164, problem := NormalizePhone(txt)
+		return problem == PhoneOK && e164 == in.Phone
+	}
+	return false
 }
 
 // knowledgeQuestion answers a question asked in the middle of the intake and
