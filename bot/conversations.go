@@ -43,6 +43,10 @@ type SessionStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// ErrKept wraps a Queue error when the request could not be handed off now
+// but is kept safely (on local disk) and will be, once.
+var ErrKept = errors.New("request kept in the outbox")
+
 // DeliveryLog remembers which turn's replies reached the resident, so that a
 // redelivered update gets its replies again only when they were lost.
 type DeliveryLog interface {
@@ -210,7 +214,8 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		if err != nil {
 			return override, err
 		}
-		if forgot { // nothing of this chat is kept, not even its sequence number
+		kept := override != nil // the reply about the kept request stands
+		if forgot {             // nothing of this chat is kept, not even its sequence number
 			c.Metrics.observe(rec.State, turn)
 			return turn.Replies, nil
 		}
@@ -244,6 +249,9 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 			if c.savedAnyway(ctx, key, in.Seq) {
 				c.Metrics.observe(before, turn)
 				return replies, nil
+			}
+			if kept {
+				return replies, fmt.Errorf("save session %s: %w", key, err)
 			}
 			return c.unavailable(in), fmt.Errorf("save session %s: %w", key, err)
 		}
@@ -291,13 +299,21 @@ func (c *Conversations) decode(data []byte, in Inbound) record {
 // apply carries out a turn's effects before its state is saved: if the save
 // then fails, the same message runs again and the effects, being idempotent
 // per request ID, do not repeat. The other order could lose a request.
-func (c *Conversations) apply(ctx context.Context, in Inbound, key string, turn dialog.Turn) (forgot bool, _ []dialog.Reply, _ error) {
+func (c *Conversations) apply(ctx context.Context, in Inbound, key string, turn dialog.Turn) (forgot bool, kept []dialog.Reply, _ error) {
 	for _, eff := range turn.Effects {
 		switch e := eff.(type) {
 		case dialog.Submit:
 			req := e.Request
 			req.Channel, req.ChatID = in.Channel, in.ChatID
 			_, dup, err := c.Queue.Enqueue(ctx, req)
+			if errors.Is(err, ErrKept) {
+				// Not on the stream yet, but safe: say so plainly. The
+				// session moves on; if it cannot be saved either, a
+				// later Versturen adds nothing twice.
+				c.Log.Warn("request kept in the outbox", "ref", req.Ref, "channel", in.Channel)
+				kept = []dialog.Reply{{Text: c.Catalog.T(turn.State.Lang, "bot.submit_kept", c.withFacts(map[string]any{"Ref": req.Ref})), Step: dialog.StepDone, Ref: req.Ref}}
+				continue
+			}
 			if err != nil {
 				return false, c.submitFailed(turn.State.Lang), fmt.Errorf("enqueue request %s: %w", req.Ref, err)
 			}
@@ -335,7 +351,7 @@ func (c *Conversations) apply(ctx context.Context, in Inbound, key string, turn 
 			}
 		}
 	}
-	return forgot, nil, nil
+	return forgot, kept, nil
 }
 
 func (c *Conversations) unavailable(in Inbound) []dialog.Reply {
@@ -344,4 +360,16 @@ func (c *Conversations) unavailable(in Inbound) []dialog.Reply {
 
 func (c *Conversations) submitFailed(lang string) []dialog.Reply {
 	return []dialog.Reply{{Text: c.Catalog.T(lang, "bot.submit_failed", c.Facts), Step: dialog.StepConfirm}}
+}
+
+// withFacts adds the facts (phone numbers) to a message's own data.
+func (c *Conversations) withFacts(data map[string]any) map[string]any {
+	m := make(map[string]any, len(c.Facts)+len(data))
+	for k, v := range c.Facts {
+		m[k] = v
+	}
+	for k, v := range data {
+		m[k] = v
+	}
+	return m
 }

@@ -18,8 +18,8 @@ import (
 )
 
 // ErrKept means the hand-off failed but the request is safe in the outbox
-// file and goes to staff once Redis is back.
-var ErrKept = errors.New("request kept in the outbox")
+// file and goes to staff once Redis is back (it is bot.ErrKept).
+var ErrKept = bot.ErrKept
 
 // Outbox is a bot.Queue in front of the hand-off queue. When the hand-off
 // fails (Redis unreachable), the request is appended to a local file and
@@ -29,11 +29,10 @@ var ErrKept = errors.New("request kept in the outbox")
 // process died between delivering and recording it) is still added once.
 //
 // What the resident sees: Enqueue returns an error wrapping ErrKept, so the
-// conversation answers with bot.submit_failed (it did not work now, try
-// Versturen again later, or call the desk) and keeps the session at the
-// confirm step. That is true and safe: a later Versturen adds nothing twice,
-// and staff get the request from the outbox even if the resident never
-// comes back. (When Redis is down for the whole message, the session cannot
+// conversation answers with bot.submit_kept: the request and its reference
+// are kept and go to the WOT as soon as the system works again, with the
+// phone number. A later Versturen (the session may still be at confirm,
+// when Redis could not save it either) adds nothing twice. (When Redis is down for the whole message, the session cannot
 // even be loaded; the resident gets bot.unavailable and no outbox is needed,
 // because nothing was submitted.)
 //
