@@ -1,0 +1,161 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/bottest"
+	"github.com/wotschiedam/wotbot/dialog"
+)
+
+// intakeScript is what each benchmark chat types, over and over: a question,
+// then a whole intake up to Versturen. Every message loads and saves the
+// session in Redis; Versturen also adds to the hand-off stream.
+var intakeScript = []string{
+	"wat kost het?", "ik wil me aanmelden", "1", "Ik heb een brief van de deurwaarder gekregen.", "1",
+	"Anna Bakker", "06-12345678", "1", "ja", "Versturen",
+}
+
+// BenchmarkEndToEnd is the whole path at a steady offered load: the fake Bot
+// API server -> getUpdates (real go-telegram/bot client) -> per-chat
+// dispatcher -> Conversations (session in Redis, dialog engine, classifier,
+// knowledge) -> sendMessage at the fake server. 1,000 chats each walk
+// through intakeScript. It reports updates handled per second and the
+// median and p99 time from an update being queued at "Telegram" to its
+// last reply arriving there. Run with REDIS_URL for the real figure.
+func BenchmarkEndToEnd(b *testing.B) {
+	const chats = 1000
+	const rate = 2000 // updates per second offered (the target load)
+	srv := newServer(b)
+	stack := bottest.New(b)
+	cfg := testConfig(srv)
+	cfg.RateLimit = 1 << 20
+	rec := &lastReply{Handler: stack.Conversations, done: map[int64]time.Time{}}
+	start(b, cfg, rec)
+
+	// Warm up as a running bot is: connections open, every chat seen once.
+	for chat := int64(1); chat <= chats; chat++ {
+		srv.SendText(chat, chat, "hallo", "nl")
+	}
+	for wait := time.Now().Add(30 * time.Second); rec.count() < chats && time.Now().Before(wait); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rec.reset()
+
+	n := max(b.N, 10_000)
+	queued := make([]time.Time, 0, n)
+	ids := make([]int64, 0, n)
+	b.ResetTimer()
+	begin := time.Now()
+	tick := time.Second / rate
+	for i := range n {
+		if d := time.Until(begin.Add(time.Duration(i) * tick)); d > 0 {
+			time.Sleep(d)
+		}
+		chat := int64(1 + i%chats)
+		text := intakeScript[(i/chats)%len(intakeScript)]
+		queued = append(queued, time.Now())
+		ids = append(ids, srv.SendText(chat, chat, text, "nl"))
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for rec.count() < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.StopTimer()
+	if got := rec.count(); got < n {
+		b.Fatalf("%d of %d updates answered", got, n)
+	}
+	lat := make([]time.Duration, n)
+	var last time.Time
+	for i, id := range ids {
+		at := rec.at(id)
+		lat[i] = at.Sub(queued[i])
+		if at.After(last) {
+			last = at
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(n)/last.Sub(begin).Seconds(), "updates/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
+}
+
+// lastReply notes when each update's replies were all sent: the channel
+// calls Delivered right after its last sendMessage returned.
+type lastReply struct {
+	Handler
+	mu   sync.Mutex
+	done map[int64]time.Time
+}
+
+func (l *lastReply) Delivered(ctx context.Context, in bot.Inbound) error {
+	l.mu.Lock()
+	l.done[in.Seq] = time.Now()
+	l.mu.Unlock()
+	if dt, ok := l.Handler.(deliveryTracker); ok {
+		return dt.Delivered(ctx, in)
+	}
+	return nil
+}
+
+func (l *lastReply) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.done)
+}
+
+func (l *lastReply) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.done)
+}
+
+func (l *lastReply) at(seq int64) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.done[seq]
+}
+
+// BenchmarkIdleSessions measures what 10,000 idle conversations cost: the
+// Redis memory of their sessions (each in the middle of an intake) and the
+// bot's own heap, which holds nothing per idle chat.
+func BenchmarkIdleSessions(b *testing.B) {
+	const sessions = 10_000
+	stack := bottest.New(b)
+	conv := stack.Conversations
+	ctx := context.Background()
+	for range b.N {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for i := range sessions {
+			chat := fmt.Sprintf("idle-%d", i)
+			for seq, text := range intakeScript[:6] { // stopped at the phone question
+				in := bot.Inbound{Channel: "telegram", ChatID: chat, Seq: int64(seq + 1), Msg: dialog.Message{Kind: dialog.KindText, Text: text}}
+				if _, err := conv.Handle(ctx, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		var bytes int64
+		for i := 0; i < sessions; i += 100 { // a 1 % sample
+			n, err := stack.Redis.MemoryUsage(ctx, stack.SessionPrefix+bot.SessionKey("telegram", "idle-"+strconv.Itoa(i))).Result()
+			if err != nil {
+				b.Fatal(err)
+			}
+			bytes += n
+		}
+		b.ReportMetric(float64(bytes*100)/(1<<20), "redis_MB/10k")
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "heap_MB/10k")
+	}
+}
