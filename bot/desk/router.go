@@ -10,6 +10,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/telegram"
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -50,7 +51,7 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 			d.staffNote(ctx, rec.MsgID, d.t("desk.relay.not_yours", map[string]any{"Ref": rec.Request.Ref, "Name": escape(who)}))
 			return
 		}
-		d.fromStaff(ctx, rel, commandText(m.Text), func(text string) { d.staffNote(ctx, rec.MsgID, text) })
+		d.fromStaff(ctx, rel, telegram.CommandText(m.Text), func(text string) { d.staffNote(ctx, rec.MsgID, text) })
 	}
 }
 
@@ -193,19 +194,4 @@ func (d *Desk) firstTime(ctx context.Context, in bot.Inbound) bool {
 	}
 	ok, err := d.rdb.SetNX(ctx, d.key("seen", in.Channel, in.ChatID, strconv.FormatInt(in.Seq, 10)), 1, 24*time.Hour).Result()
 	return err != nil || ok
-}
-
-// commandText drops a command's @botname ("/sluit@wot_bot").
-func commandText(text string) string {
-	if !strings.HasPrefix(text, "/") {
-		return text
-	}
-	cmd, rest, has := strings.Cut(text, " ")
-	if i := strings.IndexByte(cmd, '@'); i > 0 {
-		cmd = cmd[:i]
-	}
-	if has {
-		return cmd + " " + rest
-	}
-	return cmd
 }

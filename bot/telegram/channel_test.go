@@ -306,8 +306,8 @@ func TestCommandText(t *testing.T) {
 		"/start@wot_bot aanmelden": "/start aanmelden",
 		"gewoon tekst @iemand":     "gewoon tekst @iemand",
 	} {
-		if got := commandText(in); got != want {
-			t.Errorf("commandText(%q) = %q, want %q", in, got, want)
+		if got := CommandText(in); got != want {
+			t.Errorf("CommandText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -86,7 +86,7 @@ func langOf(u *models.User) string {
 func messageOf(m *models.Message) dialog.Message {
 	switch {
 	case m.Text != "":
-		return dialog.Message{Kind: dialog.KindText, Text: commandText(m.Text)}
+		return dialog.Message{Kind: dialog.KindText, Text: CommandText(m.Text)}
 	case m.Voice != nil, m.Audio != nil, m.VideoNote != nil:
 		return dialog.Message{Kind: dialog.KindVoice}
 	case len(m.Photo) > 0, m.Video != nil, m.Animation != nil:
@@ -103,9 +103,9 @@ func messageOf(m *models.Message) dialog.Message {
 	return dialog.Message{Kind: dialog.KindOther}
 }
 
-// commandText drops the bot's @username from a command ("/help@wot_bot" is
+// CommandText drops the bot's @username from a command ("/help@wot_bot" is
 // "/help"), keeping any payload ("/start aanmelden").
-func commandText(text string) string {
+func CommandText(text string) string {
 	if !strings.HasPrefix(text, "/") {
 		return text
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -59,6 +60,22 @@ func newCore(env func(string) string) (*core, error) {
 	}
 	eng.BotUsername = strings.TrimPrefix(env("TELEGRAM_BOT_USERNAME"), "@")
 	return &core{catalog: cat, knowledge: kb, engine: eng}, nil
+}
+
+// boot builds what a long-running subcommand needs: the logger (LOG_LEVEL),
+// the core, and the Redis storage (embedded only when allowEmbedded and
+// REDIS_URL is unset). The caller closes the storage.
+func boot(ctx context.Context, env func(string) string, stderr io.Writer, allowEmbedded bool) (*core, *storage, *slog.Logger, error) {
+	log := newLogger(env, stderr)
+	c, err := newCore(env)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := openStorage(ctx, env, allowEmbedded)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c, st, log, nil
 }
 
 // expireHeld deletes unanswered consent links every minute until ctx ends.

@@ -25,12 +25,7 @@ func chatCmd(ctx context.Context, args []string, env func(string) string, stdin 
 	if err != nil {
 		return err
 	}
-	log := newLogger(env, stderr)
-	c, err := newCore(env)
-	if err != nil {
-		return err
-	}
-	st, err := openStorage(ctx, env, true)
+	c, st, log, err := boot(ctx, env, stderr, true)
 	if err != nil {
 		return err
 	}

@@ -82,12 +82,7 @@ func deskCmd(ctx context.Context, args []string, env func(string) string, stderr
 	if token == "" {
 		return fmt.Errorf("%s is required", telegram.EnvToken)
 	}
-	log := newLogger(env, stderr)
-	c, err := newCore(env)
-	if err != nil {
-		return err
-	}
-	st, err := openStorage(ctx, env, false)
+	c, st, log, err := boot(ctx, env, stderr, false)
 	if err != nil {
 		return err
 	}

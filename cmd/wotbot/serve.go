@@ -25,12 +25,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 	if err != nil {
 		return err
 	}
-	log := newLogger(env, stderr)
-	c, err := newCore(env)
-	if err != nil {
-		return err
-	}
-	st, err := openStorage(ctx, env, false)
+	c, st, log, err := boot(ctx, env, stderr, false)
 	if err != nil {
 		return err
 	}
