@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -32,11 +33,17 @@ var intakeScript = []string{
 // last reply arriving there. Run with REDIS_URL for the real figure.
 func BenchmarkEndToEnd(b *testing.B) {
 	const chats = 1000
-	const rate = 2000 // updates per second offered (the target load)
+	rate := 2000 // updates per second offered (the target load)
+	if r, err := strconv.Atoi(os.Getenv("BENCH_RATE")); err == nil && r > 0 {
+		rate = r
+	}
 	srv := newServer(b)
 	stack := bottest.New(b)
 	cfg := testConfig(srv)
 	cfg.RateLimit = 1 << 20
+	if w := os.Getenv("BENCH_WORKERS"); w != "" {
+		cfg.Workers, _ = strconv.Atoi(w)
+	}
 	rec := &lastReply{Handler: stack.Conversations, done: map[int64]time.Time{}}
 	start(b, cfg, rec)
 
@@ -54,7 +61,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 	ids := make([]int64, 0, n)
 	b.ResetTimer()
 	begin := time.Now()
-	tick := time.Second / rate
+	tick := time.Second / time.Duration(rate)
 	for i := range n {
 		if d := time.Until(begin.Add(time.Duration(i) * tick)); d > 0 {
 			time.Sleep(d)
