@@ -401,15 +401,37 @@ func (c *Channel) poll(ctx context.Context, tr *tracker, srvErr <-chan error) er
 				continue
 			}
 		}
-		if !sleep(ctx, heldPollInterval) {
+		// Polling again only pays once the oldest held update is done: until
+		// then Telegram returns the same updates, a decode of the whole batch
+		// for nothing.
+		if !waitWatermark(ctx, tr, offset, maxHeldWait) {
 			return nil
 		}
 	}
 }
 
-// heldPollInterval is the pause between polls while every update Telegram
-// returns is already being handled.
-const heldPollInterval = time.Millisecond
+// maxHeldWait bounds the wait for the oldest held update between two polls,
+// so that the stall check still runs.
+const maxHeldWait = 50 * time.Millisecond
+
+// waitWatermark waits until the tracker's watermark passes offset, at most
+// d; false means ctx ended.
+func waitWatermark(ctx context.Context, tr *tracker, offset int64, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		if wm, _ := tr.watermark(); wm > offset {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+			return true
+		case <-tr.finished:
+		}
+	}
+}
 
 // emptyPollPause is the least time between two empty polls.
 const emptyPollPause = 50 * time.Millisecond

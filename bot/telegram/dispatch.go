@@ -168,10 +168,12 @@ type tracker struct {
 	mu      sync.Mutex
 	pending map[int64]bool
 	next    int64 // one past the highest update id taken
+	// finished wakes a poller waiting for the watermark to move.
+	finished chan struct{}
 }
 
 func newTracker() *tracker {
-	return &tracker{pending: map[int64]bool{}}
+	return &tracker{pending: map[int64]bool{}, finished: make(chan struct{}, 1)}
 }
 
 // take registers a polled update; false means it is already held or done.
@@ -193,6 +195,10 @@ func (t *tracker) finish(id int64, handled bool) {
 	defer t.mu.Unlock()
 	if handled {
 		delete(t.pending, id)
+		select {
+		case t.finished <- struct{}{}:
+		default:
+		}
 	}
 }
 
