@@ -30,7 +30,8 @@ var intakeScript = []string{
 // knowledge) -> sendMessage at the fake server. 1,000 chats each walk
 // through intakeScript. It reports updates handled per second and the
 // median and p99 time from an update being queued at "Telegram" to its
-// last reply arriving there. Run with REDIS_URL for the real figure.
+// last reply arriving there. Run with REDIS_URL for the real figure;
+// BENCH_RATE sets another offered rate (updates per second).
 func BenchmarkEndToEnd(b *testing.B) {
 	const chats = 1000
 	rate := 2000 // updates per second offered (the target load)
@@ -41,9 +42,6 @@ func BenchmarkEndToEnd(b *testing.B) {
 	stack := bottest.New(b)
 	cfg := testConfig(srv)
 	cfg.RateLimit = 1 << 20
-	if w := os.Getenv("BENCH_WORKERS"); w != "" {
-		cfg.Workers, _ = strconv.Atoi(w)
-	}
 	rec := &lastReply{Handler: stack.Conversations, done: map[int64]time.Time{}}
 	start(b, cfg, rec)
 
