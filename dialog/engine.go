@@ -277,13 +277,16 @@ func (t *turn) maybeSwitchLanguage(c Classification) {
 // (a name, a description) is interrupted only by a crisis phrase, never by
 // the model's guess alone: names look like nothing it learned, and a
 // resident must never be stuck retyping their own name. Once the numbers
-// were shown at a step, the next answer there is taken as the answer, so a
-// description of violence can still be sent.
+// were shown at the description, the next description is taken as it is,
+// so a story about violence can still be sent.
 func (t *turn) interruptsForCrisis(c Classification) bool {
 	if !t.inIntake() || t.s.Intake == nil || !isFreeTextStep(t.s.Step) {
 		return true
 	}
-	return c.Keyword && t.s.Intake.CrisisShown != t.s.Step
+	if t.s.Step == StepDescription && t.s.Intake.CrisisShown == StepDescription {
+		return false
+	}
+	return c.Keyword
 }
 
 func isFreeTextStep(s Step) bool {

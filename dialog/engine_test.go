@@ -392,6 +392,9 @@ func TestCrisisAtFreeTextSteps(t *testing.T) {
 	c.send("ik wil niet meer leven") // a crisis phrase still interrupts
 	c.expectStep(StepPhone)
 	c.expectText("answer:crisis")
+	c.send("ik wil niet meer leven") // every time: it is never taken as a phone number
+	c.expectStep(StepPhone)
+	c.expectText("answer:crisis")
 
 	idle := newConvo(t)
 	idle.send("Yilmaz") // outside an intake the model's guess is enough
