@@ -403,6 +403,13 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		}
 		return nil
 	}
+	if oc := req.OtherContact; oc != nil {
+		// The request is about the person who confirmed it: their /vergeet
+		// withdraws it too.
+		if err := d.rdb.SAdd(ctx, d.key("chat", oc.Channel, oc.ChatID), req.ID).Err(); err != nil {
+			return fmt.Errorf("index request %s by the person's chat: %w", req.Ref, err)
+		}
+	}
 	if d.send == nil || d.cfg.StaffChat == 0 {
 		return errors.New("no staff chat to post to")
 	}

@@ -170,6 +170,9 @@ func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
 		p.ZRem(ctx, d.key("closed"), rec.ID)
 		p.ZRem(ctx, d.key("notify"), rec.ID)
 		p.SRem(ctx, d.key("chat", req.Channel, req.ChatID), rec.ID)
+		if oc := req.OtherContact; oc != nil {
+			p.SRem(ctx, d.key("chat", oc.Channel, oc.ChatID), rec.ID)
+		}
 		if rec.MsgID != 0 {
 			p.Del(ctx, d.key("msg", strconv.Itoa(rec.MsgID)))
 		}

@@ -206,3 +206,26 @@ func TestForgetBeforeRead(t *testing.T) {
 	}
 	e.noPersonalData()
 }
+
+// The person who confirmed through their link can withdraw the request
+// about them with /vergeet, as the registrant can.
+func TestForgetByThePersonRegistered(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	d := e.desk("a")
+	person := dialog.Contact{Channel: "telegram", ChatID: "515151"}
+	req, _ := e.posted(d, func(r *dialog.Request) {
+		r.ForOther, r.OtherName, r.OtherContact = true, "Noor", &person
+		r.OtherConsent, r.Consent.Method = true, "confirmed"
+		at := r.CreatedAt
+		r.Consent.OtherAt = &at
+	})
+	if err := d.Forget(ctx, person.Channel, person.ChatID); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(staffChat, req.Ref+" is ingetrokken door de inwoner")
+	rec, err := d.Load(ctx, mustID(t, d, req.Ref))
+	if err != nil || rec.Status != StatusWithdrawn || rec.Request.Name != "" {
+		t.Fatalf("after the person's /vergeet: %+v %v", rec, err)
+	}
+}
