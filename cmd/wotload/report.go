@@ -40,6 +40,7 @@ type Stats struct {
 	Posts, Redeliveries int64
 	Resent              int // messages sent again after a "not working now" reply
 	TookEffect          int // … of which the first try had taken effect after all
+	Repeated            int // redelivered updates whose replies came twice
 	Duration            time.Duration
 	Throughput          float64 // updates per second
 	All, Calm           Latency // all updates; those outside the fault windows
@@ -105,6 +106,7 @@ func (s *stats) compute() Stats {
 		}
 		out.Resent += o.resent
 		out.TookEffect += o.tookEffect
+		out.Repeated += o.repeated
 		for _, t := range o.turns {
 			out.Updates++
 			all = append(all, t.latency)
@@ -162,6 +164,7 @@ func report(cfg Config, s Stats, failures []string) string {
 	row("residents (finished in order)", fmt.Sprintf("%d (%d)", s.Residents, s.Finished))
 	row("updates handled (sent again after a \"not working now\" reply)", fmt.Sprintf("%d (%d)", s.Updates, s.Resent))
 	row("… of these, the first try had taken effect (button answered \"expired\" + the current question)", fmt.Sprint(s.TookEffect))
+	row("redelivered updates answered twice (replica killed after sending, before recording it)", fmt.Sprint(s.Repeated))
 	row("webhook POSTs (redeliveries after 503/connection error)", fmt.Sprintf("%d (%d)", s.Posts, s.Redeliveries))
 	row("duration, think time, ramp", fmt.Sprintf("%v, %v ±50%%, %v", s.Duration.Round(100*time.Millisecond), cfg.Think, cfg.Ramp))
 	row("throughput", fmt.Sprintf("%.1f updates/s", s.Throughput))
