@@ -334,7 +334,11 @@ func (t *turn) descriptionAnswer(txt string) {
 		t.say(t.tr("err.description.empty", nil), nil)
 		t.ask()
 	case n > maxDescription:
-		t.say(t.tr("err.description.long", map[string]any{"Max": maxDescription, "N": n}), nil)
+		id := "err.description.long"
+		if n >= maxInput { // cut off on arrival: its real length is unknown
+			id = "err.description.huge"
+		}
+		t.say(t.tr(id, map[string]any{"Max": maxDescription, "N": n}), nil)
 		t.ask()
 	default:
 		t.s.Intake.Description = txt
