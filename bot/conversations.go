@@ -214,8 +214,10 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		if err != nil {
 			return override, err
 		}
-		kept := override != nil // the reply about the kept request stands
-		if forgot {             // nothing of this chat is kept, not even its sequence number
+		// A reply the effects decided (a request kept in the outbox, a link
+		// that expired) is true whether or not the session can be saved.
+		decided := override != nil
+		if forgot { // nothing of this chat is kept, not even its sequence number
 			c.Metrics.observe(rec.State, turn)
 			return turn.Replies, nil
 		}
@@ -250,7 +252,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 				c.Metrics.observe(before, turn)
 				return replies, nil
 			}
-			if kept {
+			if decided {
 				return replies, fmt.Errorf("save session %s: %w", key, err)
 			}
 			return c.unavailable(in), fmt.Errorf("save session %s: %w", key, err)
