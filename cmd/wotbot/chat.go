@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/terminal"
 	"github.com/wotschiedam/wotbot/locales"
 )
@@ -35,12 +34,8 @@ func chatCmd(ctx context.Context, args []string, env func(string) string, stdin 
 		return err
 	}
 	conv.Now = clock
-	if !st.embedded {
-		// A finished request survives a Redis outage on disk, as in serve.
-		outbox := desk.NewOutbox(outboxPath(env), conv.Queue, log)
-		defer outbox.Close()
-		conv.Queue = outbox
-		go outbox.Run(ctx)
+	if !st.embedded { // an embedded Redis cannot go down on its own
+		defer useOutbox(ctx, env, conv, log)()
 	}
 	chat := &terminal.Chat{
 		Handler: conv, Catalog: c.catalog, ChatID: *chatID, JSONL: *jsonl, Log: log,

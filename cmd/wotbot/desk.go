@@ -103,3 +103,13 @@ func outboxPath(env func(string) string) string {
 	}
 	return desk.DefaultOutboxPath(env)
 }
+
+// useOutbox puts the outbox file in front of conv's hand-off, so a finished
+// request survives a Redis outage on disk, and delivers it until ctx ends.
+// The returned func closes the file.
+func useOutbox(ctx context.Context, env func(string) string, conv *bot.Conversations, log *slog.Logger) func() {
+	outbox := desk.NewOutbox(outboxPath(env), conv.Queue, log)
+	conv.Queue = outbox
+	go outbox.Run(ctx)
+	return func() { outbox.Close() }
+}

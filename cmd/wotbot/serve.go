@@ -34,10 +34,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 	if err != nil {
 		return err
 	}
-	outbox := desk.NewOutbox(outboxPath(env), conv.Queue, log)
-	defer outbox.Close()
-	conv.Queue = outbox
-	go outbox.Run(ctx)
+	defer useOutbox(ctx, env, conv, log)()
 
 	var sender *desk.TelegramSender
 	if dcfg.StaffChat != 0 {
