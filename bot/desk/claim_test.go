@@ -35,8 +35,8 @@ func groupReply(user int64, name string, replyTo int, text string) *models.Updat
 // posted enqueues a request and waits for its post.
 func (e *env) posted(d *Desk, mod ...func(*dialog.Request)) (dialog.Request, int) {
 	e.t.Helper()
+	before := len(e.posts()) // before enqueueing: a running desk posts at once
 	req := e.enqueue(e.request(mod...))
-	before := len(e.posts())
 	if _, running := e.running.LoadOrStore(d, true); !running {
 		run(e.t, d)
 	}
