@@ -50,8 +50,15 @@ type Server struct {
 
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	changed    chan struct{} // closed and replaced whenever something is recorded or queued
+	// noRecords: count what the bot sent instead of keeping it (Lean).
+	noRecords bool
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced whenever something is recorded or queued
+	// arrived is closed and replaced only when updates are queued, so that a
+	// long poll is not woken by every message the bot sends.
+	arrived    chan struct{}
+	sentCount  int
 	nextUpdate int64
 	queue      []models.Update // not yet confirmed, ascending update_id
 	again      []models.Update // redelivered: returned by the next getUpdates whatever its offset
@@ -115,16 +122,32 @@ type failure struct {
 	retryAfter int
 }
 
+// Option changes how New sets up the server.
+type Option func(*Server)
+
+// Lean makes the server keep no record of the calls and messages of the bot
+// (MessageCount still counts them) and forget updates once they are
+// confirmed, as Telegram does. It is for benchmarks: the records of a long
+// run grow without bound, and in the bot's own process they would be
+// garbage collected with it, which Telegram's memory never is. Messages,
+// Calls and their Wait functions see nothing on a lean server, and only
+// unconfirmed updates can be redelivered.
+func Lean() Option { return func(s *Server) { s.noRecords = true } }
+
 // New starts a fake server. Close it when done.
-func New() *Server {
+func New(opts ...Option) *Server {
 	s := &Server{
 		Token:     DefaultToken,
 		BotUser:   models.User{ID: 123456, IsBot: true, FirstName: "WOT Schiedam", Username: "wotschiedam_test_bot"},
 		changed:   make(chan struct{}),
+		arrived:   make(chan struct{}),
 		history:   map[int64]models.Update{},
 		nextMsgID: map[int64]int{},
 		failures:  map[string][]failure{},
 		commands:  map[string][]models.BotCommand{},
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	s.nextUpdate = 1000
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -144,6 +167,14 @@ func (s *Server) notify() {
 	s.changed = make(chan struct{})
 }
 
+// notifyArrived wakes long polls (and everyone else): updates were queued.
+// Call with s.mu held.
+func (s *Server) notifyArrived() {
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+	s.notify()
+}
+
 // ---- injecting updates ----
 
 // Queue assigns the next update_id to upd, queues it for getUpdates and
@@ -155,7 +186,7 @@ func (s *Server) Queue(upd models.Update) models.Update {
 	upd.ID = s.nextUpdate
 	s.queue = append(s.queue, upd)
 	s.history[upd.ID] = upd
-	s.notify()
+	s.notifyArrived()
 	return upd
 }
 
@@ -170,7 +201,7 @@ func (s *Server) Redeliver(updateID int64) error {
 		return fmt.Errorf("redeliver: no update %d", updateID)
 	}
 	s.again = append(s.again, upd)
-	s.notify()
+	s.notifyArrived()
 	return nil
 }
 
@@ -587,8 +618,18 @@ func (s *Server) record(method string, params map[string]string, status int) {
 }
 
 func (s *Server) recordLocked(method string, params map[string]string, status int) {
-	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now(), Status: status})
+	if !s.noRecords {
+		s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now(), Status: status})
+	}
 	s.notify()
+}
+
+// keepMessage records a message the bot sent or edited. Call with s.mu held.
+func (s *Server) keepMessage(m Message) {
+	s.sentCount++
+	if !s.noRecords {
+		s.messages = append(s.messages, m)
+	}
 }
 
 func (s *Server) getUpdatesCall(ctx context.Context, p map[string]string) (any, *apiError) {
@@ -615,8 +656,11 @@ func (s *Server) getUpdatesCall(ctx context.Context, p map[string]string) (any, 
 		for _, u := range s.queue {
 			if u.ID >= offset {
 				kept = append(kept, u)
+			} else if s.noRecords {
+				delete(s.history, u.ID)
 			}
 		}
+		clear(s.queue[len(kept):])
 		s.queue = kept
 		out := append([]models.Update{}, s.again...)
 		s.again = nil
@@ -629,7 +673,7 @@ func (s *Server) getUpdatesCall(ctx context.Context, p map[string]string) (any, 
 		if len(out) > 0 || !time.Now().Before(deadline) {
 			return out, nil
 		}
-		ch := s.changed
+		ch := s.arrived
 		s.mu.Unlock()
 		t := time.NewTimer(time.Until(deadline))
 		select {
@@ -669,7 +713,7 @@ func (s *Server) sendMessage(p map[string]string) (any, *apiError) {
 		Method: "sendMessage", ChatID: chatID, MessageID: s.nextMsgID[chatID],
 		Text: p["text"], ParseMode: p["parse_mode"], Buttons: buttons, At: time.Now(),
 	}
-	s.messages = append(s.messages, m)
+	s.keepMessage(m)
 	return models.Message{
 		ID: m.MessageID, Chat: privateChat(chatID), Date: int(m.At.Unix()), Text: m.Text,
 		From: &s.BotUser, ReplyMarkup: toMarkup(buttons),
@@ -695,7 +739,7 @@ func (s *Server) editMessage(method string, p map[string]string) (any, *apiError
 		Method: method, ChatID: chatID, MessageID: msgID, Text: p["text"],
 		ParseMode: p["parse_mode"], Buttons: buttons, At: time.Now(),
 	}
-	s.messages = append(s.messages, m)
+	s.keepMessage(m)
 	return models.Message{ID: msgID, Chat: privateChat(chatID), Date: int(m.At.Unix()), Text: m.Text, From: &s.BotUser}, nil
 }
 

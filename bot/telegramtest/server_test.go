@@ -145,3 +145,32 @@ func TestRecordsMultipart(t *testing.T) {
 		t.Errorf("getUpdates with webhook: %d, want 409", status)
 	}
 }
+
+// A lean server serves the protocol as usual but keeps nothing it does not
+// need: no record of calls or messages (only their count), and no confirmed
+// update.
+func TestLeanKeepsNoRecords(t *testing.T) {
+	srv := telegramtest.New(telegramtest.Lean())
+	defer srv.Close()
+	a := srv.SendText(1, 1, "a", "nl")
+	b := srv.SendText(1, 1, "b", "nl")
+	if status, r := post(t, srv, "sendMessage", map[string]any{"chat_id": 1, "text": "hallo"}); status != http.StatusOK || !r.OK {
+		t.Fatalf("sendMessage on a lean server: %d %+v", status, r)
+	}
+	if got := srv.MessageCount(); got != 1 {
+		t.Errorf("MessageCount = %d, want 1", got)
+	}
+	if m, c := srv.Messages(0), srv.Calls(""); len(m) != 0 || len(c) != 0 {
+		t.Errorf("lean server recorded %d messages and %d calls", len(m), len(c))
+	}
+	_, r := post(t, srv, "getUpdates", map[string]any{"offset": b, "timeout": 0})
+	if us := updates(t, r.Result); len(us) != 1 || us[0].ID != b {
+		t.Fatalf("getUpdates offset %d: %+v", b, us)
+	}
+	if err := srv.Redeliver(a); err == nil {
+		t.Errorf("a lean server redelivered confirmed update %d", a)
+	}
+	if err := srv.Redeliver(b); err != nil {
+		t.Errorf("unconfirmed update %d: %v", b, err)
+	}
+}

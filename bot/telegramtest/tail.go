@@ -19,9 +19,10 @@ func (s *Server) MessagesFrom(from int) ([]Message, int) {
 	return out, len(s.messages)
 }
 
-// MessageCount returns how many messages the bot sent or edited so far.
+// MessageCount returns how many messages the bot sent or edited so far
+// (counted on a Lean server too).
 func (s *Server) MessageCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.messages)
+	return s.sentCount
 }
