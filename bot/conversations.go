@@ -50,7 +50,7 @@ var ErrKept = errors.New("request kept in the outbox")
 // DeliveryLog remembers which turn's replies reached the resident, so that a
 // redelivered update gets its replies again only when they were lost.
 type DeliveryLog interface {
-	MarkDelivered(ctx context.Context, key string, seq int64) error
+	MarkDelivered(ctx context.Context, ds ...session.Delivery) error
 	Delivered(ctx context.Context, key string) (int64, error)
 }
 
@@ -150,15 +150,22 @@ func (c *Conversations) undelivered(ctx context.Context, key string, rec *record
 	}
 }
 
-// Delivered tells that in's replies reached the resident. Channels that
-// deliver updates more than once (Telegram) call it after sending; without
-// it a redelivered update is answered again after RedeliveryGrace.
-func (c *Conversations) Delivered(ctx context.Context, in Inbound) error {
+// Delivered tells that the replies to ins reached the residents. Channels
+// that deliver updates more than once (Telegram) call it after sending, for
+// one update or for many at once; without it a redelivered update is
+// answered again after RedeliveryGrace.
+func (c *Conversations) Delivered(ctx context.Context, ins ...Inbound) error {
 	dl, ok := c.Sessions.(DeliveryLog)
-	if !ok || in.Seq <= 0 {
+	if !ok {
 		return nil
 	}
-	return dl.MarkDelivered(ctx, SessionKey(in.Channel, in.ChatID), in.Seq)
+	ds := make([]session.Delivery, 0, len(ins))
+	for _, in := range ins {
+		if in.Seq > 0 {
+			ds = append(ds, session.Delivery{Key: SessionKey(in.Channel, in.ChatID), Seq: in.Seq})
+		}
+	}
+	return dl.MarkDelivered(ctx, ds...)
 }
 
 // maxSeen bounds the remembered sequence numbers; anything older than all

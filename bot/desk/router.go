@@ -178,11 +178,11 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 
 // Delivered passes the channel's "replies sent" on to the conversation, so
 // a redelivered update is answered again only when its replies were lost.
-func (r *Router) Delivered(ctx context.Context, in bot.Inbound) error {
+func (r *Router) Delivered(ctx context.Context, ins ...bot.Inbound) error {
 	if dt, ok := r.Next.(interface {
-		Delivered(context.Context, bot.Inbound) error
+		Delivered(context.Context, ...bot.Inbound) error
 	}); ok {
-		return dt.Delivered(ctx, in)
+		return dt.Delivered(ctx, ins...)
 	}
 	return nil
 }

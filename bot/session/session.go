@@ -119,12 +119,47 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// MarkDelivered records that the replies of the turn with sequence number
-// seq reached the resident. It leaves the record's version alone: it is
-// bookkeeping of the channel, not a change of the conversation.
-func (s *Store) MarkDelivered(ctx context.Context, key string, seq int64) error {
-	if err := s.mark.Run(ctx, s.rdb, []string{s.prefix + key}, seq).Err(); err != nil {
-		return fmt.Errorf("mark delivered %s: %w", key, err)
+// Delivery names a turn whose replies reached the resident: the session
+// key and the turn's sequence number.
+type Delivery struct {
+	Key string
+	Seq int64
+}
+
+// MarkDelivered records that the replies of the turns ds reached the
+// residents, in one round trip however many there are (a channel under load
+// gathers them). It leaves the records' versions alone: it is bookkeeping of
+// the channel, not a change of the conversation. Marks of one key are
+// applied in the order given.
+func (s *Store) MarkDelivered(ctx context.Context, ds ...Delivery) error {
+	switch len(ds) {
+	case 0:
+		return nil
+	case 1:
+		if err := s.mark.Run(ctx, s.rdb, []string{s.prefix + ds[0].Key}, ds[0].Seq).Err(); err != nil {
+			return fmt.Errorf("mark delivered %s: %w", ds[0].Key, err)
+		}
+		return nil
+	}
+	send := func() error {
+		pipe := s.rdb.Pipeline()
+		for _, d := range ds {
+			s.mark.EvalSha(ctx, pipe, []string{s.prefix + d.Key}, d.Seq)
+		}
+		_, err := pipe.Exec(ctx)
+		return err
+	}
+	err := send()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// A pipeline cannot fall back to EVAL per command as Run does; the
+		// marks are idempotent, so load the script and send them all again.
+		if err := s.mark.Load(ctx, s.rdb).Err(); err != nil {
+			return fmt.Errorf("mark %d deliveries: load script: %w", len(ds), err)
+		}
+		err = send()
+	}
+	if err != nil {
+		return fmt.Errorf("mark %d deliveries: %w", len(ds), err)
 	}
 	return nil
 }

@@ -262,3 +262,52 @@ func BenchmarkPing(b *testing.B) {
 		}
 	}
 }
+
+func TestMarkDeliveredBatch(t *testing.T) {
+	ctx := context.Background()
+	s, prefix := newStore(t, time.Hour)
+	for _, key := range []string{"a", "b"} {
+		if _, err := s.Save(ctx, key, []byte("x"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := s.MarkDelivered(ctx,
+		session.Delivery{Key: "a", Seq: 5}, session.Delivery{Key: "b", Seq: 7},
+		session.Delivery{Key: "gone", Seq: 9}, session.Delivery{Key: "a", Seq: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]int64{"a": 6, "b": 7, "gone": 0} {
+		if got, err := s.Delivered(ctx, key); got != want || err != nil {
+			t.Errorf("Delivered(%s) = %d, %v; want %d (marks of one key in order)", key, got, err, want)
+		}
+	}
+	// A mark must not bring back a record that was erased (/vergeet).
+	if n, err := redistest.Client(t).Exists(ctx, prefix+"gone").Result(); err == nil && n != 0 {
+		t.Errorf("a mark created the erased record %q", "gone")
+	}
+	if data, v, err := s.Load(ctx, "a"); string(data) != "x" || v != 1 || err != nil {
+		t.Errorf("marks changed the record: %q, %d, %v", data, v, err)
+	}
+}
+
+// A Redis that restarted has forgotten its scripts; a batch of marks, sent
+// as one pipeline, must still go through.
+func TestMarkDeliveredBatchAfterScriptsForgotten(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.StartServer(t)
+	s := session.New(srv.Client(), "s:", time.Hour)
+	for _, key := range []string{"a", "b"} {
+		if _, err := s.Save(ctx, key, []byte("x"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkDelivered(ctx, session.Delivery{Key: "a", Seq: 1}, session.Delivery{Key: "b", Seq: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]int64{"a": 1, "b": 2} {
+		if got, err := s.Delivered(ctx, key); got != want || err != nil {
+			t.Errorf("Delivered(%s) = %d, %v; want %d", key, got, err, want)
+		}
+	}
+}

@@ -58,13 +58,6 @@ type Handler interface {
 	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
 }
 
-// deliveryTracker is a Handler that wants to know when an update's replies
-// all reached the chat (bot.Conversations): Telegram redelivers updates, and
-// only replies that never went out should go out again.
-type deliveryTracker interface {
-	Delivered(ctx context.Context, in bot.Inbound) error
-}
-
 // GroupFunc is called for every update from a group, supergroup or channel.
 // Residents talk to the bot in private chats only; the default ignores such
 // updates without a reply. The staff group will plug in here.
@@ -103,6 +96,9 @@ type Channel struct {
 	hashKey []byte
 
 	disp *dispatcher
+	// marks carries "replies delivered" to the handler while Run runs;
+	// nil when the handler does not track delivery.
+	marks *deliveryMarks
 	// work is the context of update handling; it outlives Run's ctx by
 	// ShutdownTimeout so that in-flight updates can finish.
 	work       context.Context
@@ -176,6 +172,9 @@ func (c *Channel) Run(ctx context.Context) error {
 
 func (c *Channel) run(ctx context.Context) error {
 	defer c.cancelWork()
+	if dt, ok := c.handler.(deliveryTracker); ok {
+		c.marks = startMarks(dt, c.log, c.m.errors.WithLabelValues("mark"))
+	}
 	if !c.cfg.SkipCommands {
 		c.setCommands(ctx)
 	}
@@ -222,6 +221,9 @@ func (c *Channel) run(ctx context.Context) error {
 		cancel()
 	}
 	<-stopped
+	if c.marks != nil {
+		c.marks.close()
+	}
 	if tr != nil {
 		c.confirm(tr)
 	}
@@ -497,7 +499,7 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 	in := toInbound(upd, chatID)
 	kind := string(in.Msg.Kind)
 	c.m.updates.WithLabelValues(kind).Inc()
-	logAttrs := []any{"chat", c.chatHash(chatID), "update", upd.ID, "kind", kind}
+	logAttrs := []any{"chat", chatRef{c, chatID}, "update", upd.ID, "kind", kind}
 
 	if cq := upd.CallbackQuery; cq != nil {
 		c.answer(ctx, cq.ID)
@@ -536,15 +538,24 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 		}
 		sent++
 	}
-	if dt, ok := c.handler.(deliveryTracker); ok && err == nil && sent > 0 && sent == len(replies) {
-		if err := dt.Delivered(ctx, in); err != nil {
-			c.log.Warn("mark replies delivered", append(logAttrs, "err", err)...)
-		}
+	if c.marks != nil && err == nil && sent > 0 && sent == len(replies) {
+		c.marks.add(in)
 	}
 	lat := time.Since(j.at)
 	c.m.latency.Observe(lat.Seconds())
-	c.log.Debug("update handled", append(logAttrs, "replies", len(replies), "latency_ms", lat.Milliseconds())...)
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.Debug("update handled", append(logAttrs, "replies", len(replies), "latency_ms", lat.Milliseconds())...)
+	}
 }
+
+// chatRef names a chat in logs by its keyed hash, never by its id; the hash
+// is only computed for a record that is written.
+type chatRef struct {
+	c  *Channel
+	id int64
+}
+
+func (r chatRef) LogValue() slog.Value { return slog.StringValue(r.c.chatHash(r.id)) }
 
 func (c *Channel) chatHash(chatID int64) string {
 	mac := hmac.New(sha256.New, c.hashKey)

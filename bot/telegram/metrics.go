@@ -28,7 +28,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wotbot_telegram_errors_total",
-			Help: "Errors, by operation (handle, send, answer, edit, poll, webhook, commands).",
+			Help: "Errors, by operation (handle, send, answer, edit, poll, webhook, commands, mark).",
 		}, []string{"op"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wotbot_telegram_retries_total",

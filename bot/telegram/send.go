@@ -43,7 +43,7 @@ func (c *Channel) send(ctx context.Context, chatID int64, r dialog.Reply) bool {
 	})
 	if err != nil {
 		c.m.errors.WithLabelValues("send").Inc()
-		c.log.Warn("send reply", "chat", c.chatHash(chatID), "err", redact(err, c.cfg.Token))
+		c.log.Warn("send reply", "chat", chatRef{c, chatID}, "err", redact(err, c.cfg.Token))
 		return false
 	}
 	return true
@@ -102,7 +102,7 @@ func (c *Channel) removeKeyboard(ctx context.Context, chatID int64, msgID int) {
 	})
 	if err != nil && !strings.Contains(err.Error(), "not modified") {
 		c.m.errors.WithLabelValues("edit").Inc()
-		c.log.Warn("remove keyboard", "chat", c.chatHash(chatID), "err", redact(err, c.cfg.Token))
+		c.log.Warn("remove keyboard", "chat", chatRef{c, chatID}, "err", redact(err, c.cfg.Token))
 	}
 }
 

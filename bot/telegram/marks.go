@@ -1,0 +1,93 @@
+package telegram
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/wotschiedam/wotbot/bot"
+)
+
+// deliveryTracker is a Handler that wants to know when updates' replies all
+// reached their chats (bot.Conversations): Telegram redelivers updates, and
+// only replies that never went out should go out again.
+type deliveryTracker interface {
+	Delivered(ctx context.Context, ins ...bot.Inbound) error
+}
+
+// deliveryMarks passes "replies delivered" to the tracker from one
+// goroutine, as many marks as are waiting in one call (group commit): under
+// load one round trip to Redis carries the marks of many updates, and a
+// lone mark still goes at once. A mark that is late or lost costs nothing
+// but a reply sent twice should the same update come back; it never holds
+// up the update's own handling.
+type deliveryMarks struct {
+	dt     deliveryTracker
+	log    *slog.Logger
+	errors prometheus.Counter
+
+	mu      sync.Mutex
+	pending []bot.Inbound
+	wake    chan struct{} // one token: marks are waiting
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// markTimeout bounds one write of marks.
+const markTimeout = 5 * time.Second
+
+func startMarks(dt deliveryTracker, log *slog.Logger, errors prometheus.Counter) *deliveryMarks {
+	m := &deliveryMarks{dt: dt, log: log, errors: errors,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go m.run()
+	return m
+}
+
+// add queues the mark of one handled update.
+func (m *deliveryMarks) add(in bot.Inbound) {
+	m.mu.Lock()
+	m.pending = append(m.pending, in)
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (m *deliveryMarks) run() {
+	defer close(m.done)
+	for {
+		select {
+		case <-m.wake:
+			m.flush()
+		case <-m.stop:
+			m.flush()
+			return
+		}
+	}
+}
+
+func (m *deliveryMarks) flush() {
+	m.mu.Lock()
+	batch := m.pending
+	m.pending = nil
+	m.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), markTimeout)
+	defer cancel()
+	if err := m.dt.Delivered(ctx, batch...); err != nil {
+		m.errors.Inc()
+		m.log.Warn("mark replies delivered", "updates", len(batch), "err", err)
+	}
+}
+
+// close writes the marks still waiting and returns when they are written.
+// Call it after the last add.
+func (m *deliveryMarks) close() {
+	close(m.stop)
+	<-m.done
+}
