@@ -39,15 +39,15 @@ func BenchmarkEndToEnd(b *testing.B) {
 	if r, err := strconv.Atoi(os.Getenv("BENCH_RATE")); err == nil && r > 0 {
 		rate = r
 	}
+	stack := bottest.New(b)
+	rec := &replyClock{Handler: stack.Conversations, due: map[int64][]dueReplies{}, done: map[int64]time.Time{}}
 	// Lean: Telegram keeps what the bot sent in its own memory, not in the
 	// bot's heap, where a record of every message would be marked by each
 	// garbage collection of the bot.
-	srv := telegramtest.New(telegramtest.Lean())
+	srv := telegramtest.New(telegramtest.Lean(), telegramtest.OnMessage(rec.arrived))
 	b.Cleanup(srv.Close)
-	stack := bottest.New(b)
 	cfg := testConfig(srv)
 	cfg.RateLimit = 1 << 20
-	rec := &lastReply{Handler: stack.Conversations, done: map[int64]time.Time{}}
 	start(b, cfg, rec)
 
 	// Warm up as a running bot is: connections open, every chat seen once.
@@ -97,44 +97,73 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
 }
 
-// lastReply notes when each update's replies were all sent: the channel
-// passes Delivered on soon after its last sendMessage returned, several
-// updates at once under load, so the time noted is if anything late.
-type lastReply struct {
+// replyClock notes when each update's last reply arrived at the fake
+// Telegram. It learns from the handler how many replies an update has, and
+// the replies of one chat arrive in the order of its updates.
+type replyClock struct {
 	Handler
 	mu   sync.Mutex
-	done map[int64]time.Time
+	due  map[int64][]dueReplies // by chat: updates whose replies are on their way, oldest first
+	done map[int64]time.Time    // by update: arrival of its last reply
 }
 
-func (l *lastReply) Delivered(ctx context.Context, ins ...bot.Inbound) error {
-	now := time.Now()
-	l.mu.Lock()
-	for _, in := range ins {
-		l.done[in.Seq] = now
+type dueReplies struct {
+	seq  int64
+	left int
+}
+
+func (r *replyClock) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error) {
+	replies, err := r.Handler.Handle(ctx, in)
+	if chat, perr := strconv.ParseInt(in.ChatID, 10, 64); perr == nil && len(replies) > 0 {
+		r.mu.Lock()
+		r.due[chat] = append(r.due[chat], dueReplies{seq: in.Seq, left: len(replies)})
+		r.mu.Unlock()
 	}
-	l.mu.Unlock()
-	if dt, ok := l.Handler.(deliveryTracker); ok {
+	return replies, err
+}
+
+// Delivered passes the channel's marks on: the clock is no part of them.
+func (r *replyClock) Delivered(ctx context.Context, ins ...bot.Inbound) error {
+	if dt, ok := r.Handler.(deliveryTracker); ok {
 		return dt.Delivered(ctx, ins...)
 	}
 	return nil
 }
 
-func (l *lastReply) reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	clear(l.done)
+// arrived is the fake server's OnMessage.
+func (r *replyClock) arrived(m telegramtest.Message) {
+	if m.Method != "sendMessage" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q := r.due[m.ChatID]
+	if len(q) == 0 {
+		return
+	}
+	if q[0].left--; q[0].left == 0 {
+		r.done[q[0].seq] = m.At
+		q = q[1:]
+	}
+	r.due[m.ChatID] = q
 }
 
-func (l *lastReply) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.done)
+func (r *replyClock) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.done)
 }
 
-func (l *lastReply) at(seq int64) time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.done[seq]
+func (r *replyClock) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.done)
+}
+
+func (r *replyClock) at(seq int64) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done[seq]
 }
 
 // BenchmarkIdleSessions measures what 10,000 idle conversations cost: the

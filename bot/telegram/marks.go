@@ -18,9 +18,8 @@ type deliveryTracker interface {
 }
 
 // deliveryMarks passes "replies delivered" to the tracker from one
-// goroutine, as many marks as are waiting in one call (group commit): under
-// load one round trip to Redis carries the marks of many updates, and a
-// lone mark still goes at once. A mark that is late or lost costs nothing
+// goroutine, the marks of markLinger in one call: under load one round trip
+// to Redis carries the marks of many updates. A mark that is late or lost costs nothing
 // but a reply sent twice should the same update come back; it never holds
 // up the update's own handling.
 type deliveryMarks struct {
@@ -34,6 +33,9 @@ type deliveryMarks struct {
 	stop    chan struct{}
 	done    chan struct{}
 }
+
+// markLinger is how long marks gather before they are written.
+const markLinger = 5 * time.Millisecond
 
 // markTimeout bounds one write of marks.
 const markTimeout = 5 * time.Second
@@ -58,9 +60,20 @@ func (m *deliveryMarks) add(in bot.Inbound) {
 
 func (m *deliveryMarks) run() {
 	defer close(m.done)
+	linger := time.NewTimer(0)
+	<-linger.C
 	for {
 		select {
 		case <-m.wake:
+			// Let marks gather for a moment: none is urgent (a redelivered
+			// update waits a second for its mark), and at a round trip each
+			// they would be a third of the bot's Redis traffic.
+			linger.Reset(markLinger)
+			select {
+			case <-linger.C:
+			case <-m.stop:
+				linger.Stop()
+			}
 			m.flush()
 		case <-m.stop:
 			m.flush()

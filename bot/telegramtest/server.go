@@ -52,6 +52,7 @@ type Server struct {
 
 	// noRecords: count what the bot sent instead of keeping it (Lean).
 	noRecords bool
+	onMessage func(Message)
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced whenever something is recorded or queued
@@ -133,6 +134,12 @@ type Option func(*Server)
 // Calls and their Wait functions see nothing on a lean server, and only
 // unconfirmed updates can be redelivered.
 func Lean() Option { return func(s *Server) { s.noRecords = true } }
+
+// OnMessage calls f with every message the bot sends or changes, as it is
+// accepted, in the order the server accepts them: a lean server's way to
+// show what arrived. f runs under the server's lock, so it must be quick and
+// must not call the server.
+func OnMessage(f func(Message)) Option { return func(s *Server) { s.onMessage = f } }
 
 // New starts a fake server. Close it when done.
 func New(opts ...Option) *Server {
@@ -627,6 +634,9 @@ func (s *Server) recordLocked(method string, params map[string]string, status in
 // keepMessage records a message the bot sent or edited. Call with s.mu held.
 func (s *Server) keepMessage(m Message) {
 	s.sentCount++
+	if s.onMessage != nil {
+		s.onMessage(m)
+	}
 	if !s.noRecords {
 		s.messages = append(s.messages, m)
 	}
