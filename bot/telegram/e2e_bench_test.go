@@ -91,14 +91,6 @@ func BenchmarkEndToEnd(b *testing.B) {
 			last = at
 		}
 	}
-	if os.Getenv("BENCH_DUMP") != "" {
-		f, _ := os.Create(os.Getenv("BENCH_DUMP"))
-		fmt.Fprintf(f, "# begin %d\n", begin.UnixMicro())
-		for i, id := range ids {
-			fmt.Fprintf(f, "%d %d %d\n", id, queued[i].Sub(begin).Microseconds(), lat[i].Microseconds())
-		}
-		f.Close()
-	}
 	slices.Sort(lat)
 	b.ReportMetric(float64(n)/last.Sub(begin).Seconds(), "updates/s")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
