@@ -371,12 +371,21 @@ func (c *Channel) poll(ctx context.Context, tr *tracker, srvErr <-chan error) er
 		}
 		backoff = 0
 		fresh := 0
-		for _, u := range updates {
-			if !tr.take(u.ID) {
+		for _, p := range updates {
+			if !tr.take(p.id) {
 				continue
 			}
 			fresh++
-			id := u.ID
+			id := p.id
+			u := new(models.Update)
+			if err := json.Unmarshal(p.raw, u); err != nil {
+				// Waiting would not make it readable, and it would hold back
+				// every update after it.
+				c.m.errors.WithLabelValues("poll").Inc()
+				c.log.Error("unreadable update skipped", "update", id, "err", err)
+				tr.finish(id, true)
+				continue
+			}
 			if !c.dispatch(u, func(handled bool) { tr.finish(id, handled) }) {
 				tr.finish(id, false)
 			}
@@ -450,11 +459,19 @@ func (c *Channel) confirm(tr *tracker) {
 	c.log.Info("offset confirmed", "offset", wm, "unhandled", busy)
 }
 
+// polled is an update as getUpdates returned it. Only its id is read at
+// first: Telegram sends the updates the bot still holds again with every
+// poll, and only the new ones need decoding.
+type polled struct {
+	id  int64
+	raw json.RawMessage
+}
+
 // getUpdates is done here rather than by the library, whose poller confirms
 // updates as soon as they are buffered. It posts a multipart form, as the
 // library does for every method, so any server the library works with
 // understands it.
-func (c *Channel) getUpdates(ctx context.Context, offset int64, limit int, wait time.Duration) ([]*models.Update, error) {
+func (c *Channel) getUpdates(ctx context.Context, offset int64, limit int, wait time.Duration) ([]polled, error) {
 	var body bytes.Buffer
 	form := multipart.NewWriter(&body)
 	if offset != 0 {
@@ -478,10 +495,10 @@ func (c *Channel) getUpdates(ctx context.Context, offset int64, limit int, wait 
 	}
 	defer resp.Body.Close()
 	var r struct {
-		OK          bool             `json:"ok"`
-		Result      []*models.Update `json:"result"`
-		ErrorCode   int              `json:"error_code"`
-		Description string           `json:"description"`
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		ErrorCode   int               `json:"error_code"`
+		Description string            `json:"description"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
 		return nil, fmt.Errorf("getUpdates: decode (HTTP %d): %w", resp.StatusCode, err)
@@ -489,7 +506,21 @@ func (c *Channel) getUpdates(ctx context.Context, offset int64, limit int, wait 
 	if !r.OK {
 		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
 	}
-	return r.Result, nil
+	out := make([]polled, 0, len(r.Result))
+	for _, raw := range r.Result {
+		var head struct {
+			ID int64 `json:"update_id"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			// Without an id it cannot be confirmed on its own; the offset
+			// moves past it with the next update.
+			c.m.errors.WithLabelValues("poll").Inc()
+			c.log.Error("update without a readable id skipped", "err", err)
+			continue
+		}
+		out = append(out, polled{id: head.ID, raw: raw})
+	}
+	return out, nil
 }
 
 // process handles one private-chat update in its chat's runner.

@@ -380,6 +380,26 @@ func TestPollingRedeliveryHandledOnce(t *testing.T) {
 	}
 }
 
+// An update the bot cannot read is skipped: it must not hold back the
+// updates after it, nor be fetched for ever.
+func TestPollingSkipsUnreadableUpdate(t *testing.T) {
+	srv := newServer(t)
+	conv := newFakeConv()
+	start(t, testConfig(srv), conv)
+	bad := srv.QueueRawMessage(`{"message_id":1,"chat":"not a chat","text":"x"}`)
+	srv.SendText(42, 42, "hallo", "nl")
+	msgs, err := srv.WaitSent(42, 1, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs[0].Text != "echo: hallo" {
+		t.Errorf("sent %q, want the reply to the readable update", msgs[0].Text)
+	}
+	if err := srv.WaitOffset(bad+2, 5*time.Second); err != nil {
+		t.Errorf("offset not confirmed past the unreadable update %d: %v", bad, err)
+	}
+}
+
 func TestRetryAfter429(t *testing.T) {
 	srv := newServer(t)
 	start(t, testConfig(srv), newFakeConv())

@@ -61,8 +61,8 @@ type Server struct {
 	arrived    chan struct{}
 	sentCount  int
 	nextUpdate int64
-	queue      []models.Update // not yet confirmed, ascending update_id
-	again      []models.Update // redelivered: returned by the next getUpdates whatever its offset
+	queue      []wireUpdate // not yet confirmed, ascending update_id
+	again      []wireUpdate // redelivered: returned by the next getUpdates whatever its offset
 	history    map[int64]models.Update
 	offset     int64 // highest offset the bot has confirmed
 	nextMsgID  map[int64]int
@@ -71,6 +71,21 @@ type Server struct {
 	failures   map[string][]failure
 	webhook    Webhook
 	commands   map[string][]models.BotCommand // language code -> commands
+}
+
+// wireUpdate is an update as getUpdates sends it, encoded once when queued:
+// a bot that holds back many updates is sent them again and again.
+type wireUpdate struct {
+	id  int64
+	raw json.RawMessage
+}
+
+func encodeUpdate(upd models.Update) wireUpdate {
+	raw, err := json.Marshal(upd)
+	if err != nil {
+		panic(fmt.Sprintf("telegramtest: encode update %d: %v", upd.ID, err)) // a models.Update always encodes
+	}
+	return wireUpdate{id: upd.ID, raw: raw}
 }
 
 // Message is a message the bot sent (sendMessage) or changed
@@ -191,10 +206,23 @@ func (s *Server) Queue(upd models.Update) models.Update {
 	defer s.mu.Unlock()
 	s.nextUpdate++
 	upd.ID = s.nextUpdate
-	s.queue = append(s.queue, upd)
+	s.queue = append(s.queue, encodeUpdate(upd))
 	s.history[upd.ID] = upd
 	s.notifyArrived()
 	return upd
+}
+
+// QueueRawMessage queues an update whose "message" is the given JSON as is,
+// right or wrong, and returns its update_id: a bot must survive an update it
+// cannot read. It cannot be redelivered.
+func (s *Server) QueueRawMessage(message string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextUpdate++
+	raw := fmt.Sprintf(`{"update_id":%d,"message":%s}`, s.nextUpdate, message)
+	s.queue = append(s.queue, wireUpdate{id: s.nextUpdate, raw: json.RawMessage(raw)})
+	s.notifyArrived()
+	return s.nextUpdate
 }
 
 // Redeliver queues an update that was queued before once more, with the same
@@ -207,7 +235,7 @@ func (s *Server) Redeliver(updateID int64) error {
 	if !ok {
 		return fmt.Errorf("redeliver: no update %d", updateID)
 	}
-	s.again = append(s.again, upd)
+	s.again = append(s.again, encodeUpdate(upd))
 	s.notifyArrived()
 	return nil
 }
@@ -427,7 +455,7 @@ func (s *Server) Pending() []int64 {
 	defer s.mu.Unlock()
 	out := make([]int64, 0, len(s.queue))
 	for _, u := range s.queue {
-		out = append(out, u.ID)
+		out = append(out, u.id)
 	}
 	return out
 }
@@ -664,21 +692,24 @@ func (s *Server) getUpdatesCall(ctx context.Context, p map[string]string) (any, 
 		// Telegram forgets every update below the offset.
 		kept := s.queue[:0]
 		for _, u := range s.queue {
-			if u.ID >= offset {
+			if u.id >= offset {
 				kept = append(kept, u)
 			} else if s.noRecords {
-				delete(s.history, u.ID)
+				delete(s.history, u.id)
 			}
 		}
 		clear(s.queue[len(kept):])
 		s.queue = kept
-		out := append([]models.Update{}, s.again...)
+		out := make([]json.RawMessage, 0, min(limit, len(s.again)+len(s.queue)))
+		for _, u := range s.again {
+			out = append(out, u.raw)
+		}
 		s.again = nil
 		for _, u := range s.queue {
 			if len(out) >= limit {
 				break
 			}
-			out = append(out, u)
+			out = append(out, u.raw)
 		}
 		if len(out) > 0 || !time.Now().Before(deadline) {
 			return out, nil
@@ -694,7 +725,7 @@ func (s *Server) getUpdatesCall(ctx context.Context, p map[string]string) (any, 
 		t.Stop()
 		s.mu.Lock()
 		if ctx.Err() != nil {
-			return []models.Update{}, nil
+			return []json.RawMessage{}, nil
 		}
 	}
 }
