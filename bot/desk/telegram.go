@@ -12,6 +12,8 @@ import (
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/wotschiedam/wotbot/bot/telegram"
 )
 
 // TelegramSender posts to the staff chat and reaches Telegram residents
@@ -30,7 +32,7 @@ func NewTelegramSender(token, apiURL string) (*TelegramSender, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 32
 	api, err := tg.New(token, tg.WithServerURL(apiURL), tg.WithSkipGetMe(),
-		tg.WithHTTPClient(time.Second, &http.Client{Transport: tr, Timeout: 15 * time.Second}),
+		tg.WithHTTPClient(time.Second, telegram.WholeBodies{Client: &http.Client{Transport: tr, Timeout: 15 * time.Second}}),
 		tg.WithErrorsHandler(func(error) {}))
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)

@@ -24,7 +24,7 @@ func TestWholeBodies(t *testing.T) {
 		got <- seen{r.ContentLength, r.TransferEncoding, string(b)}
 	}))
 	defer srv.Close()
-	client := wholeBodies{srv.Client()}
+	client := WholeBodies{Client: srv.Client()}
 
 	pr, pw := io.Pipe()
 	go func() {

@@ -148,7 +148,7 @@ func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel,
 		tg.WithServerURL(cfg.APIURL),
 		tg.WithSkipGetMe(),
 		tg.WithNotAsyncHandlers(),
-		tg.WithHTTPClient(cfg.PollTimeout, wholeBodies{&http.Client{Transport: transport, Timeout: 15 * time.Second}}),
+		tg.WithHTTPClient(cfg.PollTimeout, WholeBodies{Client: &http.Client{Transport: transport, Timeout: 15 * time.Second}}),
 		tg.WithErrorsHandler(func(err error) { c.log.Warn("telegram client", "err", redact(err, cfg.Token)) }),
 	)
 	if err != nil {
