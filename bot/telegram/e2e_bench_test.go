@@ -13,6 +13,7 @@ import (
 
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/bottest"
+	"github.com/wotschiedam/wotbot/bot/redistest"
 	"github.com/wotschiedam/wotbot/bot/telegramtest"
 	"github.com/wotschiedam/wotbot/dialog"
 )
@@ -38,6 +39,9 @@ func BenchmarkEndToEnd(b *testing.B) {
 	rate := 2000 // updates per second offered (the target load)
 	if r, err := strconv.Atoi(os.Getenv("BENCH_RATE")); err == nil && r > 0 {
 		rate = r
+	}
+	if !redistest.Real() {
+		b.Log("REDIS_URL is not set: Redis is an in-process miniredis that takes the bot's own CPU, so these are not the figures of a real deployment; set REDIS_URL=redis://127.0.0.1:6379/0")
 	}
 	stack := bottest.New(b)
 	rec := &replyClock{Handler: stack.Conversations, due: map[int64][]dueReplies{}, done: map[int64]time.Time{}}
