@@ -221,12 +221,16 @@ func (c *Channel) run(ctx context.Context) error {
 		cancel()
 	}
 	<-stopped
+	// Marks to Redis and the offset to Telegram are independent; each has
+	// its own bound, and together they fit in the time a stop may take.
+	var after sync.WaitGroup
 	if c.marks != nil {
-		c.marks.close()
+		after.Go(c.marks.close)
 	}
 	if tr != nil {
-		c.confirm(tr)
+		after.Go(func() { c.confirm(tr) })
 	}
+	after.Wait()
 	c.log.Info("telegram channel stopped")
 	return runErr
 }

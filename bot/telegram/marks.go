@@ -27,6 +27,10 @@ type deliveryMarks struct {
 	log    *slog.Logger
 	errors prometheus.Counter
 
+	// ctx ends writes in progress once a stop has waited stopGrace.
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	mu      sync.Mutex
 	pending []bot.Inbound
 	wake    chan struct{} // one token: marks are waiting
@@ -40,9 +44,14 @@ const markLinger = 5 * time.Millisecond
 // markTimeout bounds one write of marks.
 const markTimeout = 5 * time.Second
 
+// stopGrace is how long a stop waits for marks still being written: the
+// process must exit soon after SIGTERM even with Redis gone.
+const stopGrace = time.Second
+
 func startMarks(dt deliveryTracker, log *slog.Logger, errors prometheus.Counter) *deliveryMarks {
 	m := &deliveryMarks{dt: dt, log: log, errors: errors,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
 	go m.run()
 	return m
 }
@@ -90,7 +99,7 @@ func (m *deliveryMarks) flush() {
 	if len(batch) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), markTimeout)
+	ctx, cancel := context.WithTimeout(m.ctx, markTimeout)
 	defer cancel()
 	if err := m.dt.Delivered(ctx, batch...); err != nil {
 		m.errors.Inc()
@@ -98,9 +107,12 @@ func (m *deliveryMarks) flush() {
 	}
 }
 
-// close writes the marks still waiting and returns when they are written.
-// Call it after the last add.
+// close writes the marks still waiting and returns when they are written,
+// or after stopGrace. Call it after the last add.
 func (m *deliveryMarks) close() {
 	close(m.stop)
+	t := time.AfterFunc(stopGrace, m.cancel)
+	defer t.Stop()
 	<-m.done
+	m.cancel()
 }

@@ -19,8 +19,12 @@ type markingConv struct {
 	block  chan struct{} // while open, Delivered waits: marks pile up
 }
 
-func (m *markingConv) Delivered(_ context.Context, ins ...bot.Inbound) error {
-	<-m.block
+func (m *markingConv) Delivered(ctx context.Context, ins ...bot.Inbound) error {
+	select {
+	case <-m.block:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
@@ -62,5 +66,24 @@ func TestDeliveryMarksBatchedAndWrittenOnStop(t *testing.T) {
 	}
 	if conv.calls > 3 {
 		t.Errorf("20 marks that waited together took %d calls, want at most 3", conv.calls)
+	}
+}
+
+// A store that hangs (Redis gone) must not keep a stopping channel from
+// returning: SIGTERM has to end the process within seconds.
+func TestDeliveryMarksDoNotHoldUpStop(t *testing.T) {
+	srv := newServer(t)
+	conv := &markingConv{fakeConv: newFakeConv(), marked: map[int64]bool{}, block: make(chan struct{})}
+	_, stop := start(t, testConfig(srv), conv)
+	srv.SendText(1, 1, "hallo", "nl")
+	if _, err := srv.WaitSent(1, 1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begin); took > stopGrace+2*time.Second {
+		t.Errorf("stop took %v with a hanging store, want about %v", took, stopGrace)
 	}
 }
