@@ -19,9 +19,9 @@ type deliveryTracker interface {
 
 // deliveryMarks passes "replies delivered" to the tracker from one
 // goroutine, the marks of markLinger in one call: under load one round trip
-// to Redis carries the marks of many updates. A mark that is late or lost costs nothing
-// but a reply sent twice should the same update come back; it never holds
-// up the update's own handling.
+// to Redis carries the marks of many updates. A mark that is late or lost
+// costs nothing but a reply sent twice should the same update come back; it
+// never holds up the update's own handling.
 type deliveryMarks struct {
 	dt     deliveryTracker
 	log    *slog.Logger
@@ -69,8 +69,8 @@ func (m *deliveryMarks) add(in bot.Inbound) {
 
 func (m *deliveryMarks) run() {
 	defer close(m.done)
-	linger := time.NewTimer(0)
-	<-linger.C
+	linger := time.NewTimer(markLinger)
+	linger.Stop()
 	for {
 		select {
 		case <-m.wake:
