@@ -7,6 +7,7 @@ package dialog
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wotschiedam/wotbot/locales"
 )
@@ -112,7 +113,8 @@ type Intake struct {
 	Location      string     `json:"location,omitempty"`
 	PrivacyAt     *time.Time `json:"privacy_at,omitempty"`
 	TextVersion   string     `json:"text_version,omitempty"`
-	// CrisisShown is the step at which the safety numbers were last shown.
+	// CrisisShown is the step at which this intake showed the safety
+	// numbers; once set, choosing a danger option does not show them again.
 	CrisisShown Step `json:"crisis_shown,omitempty"`
 }
 
@@ -248,6 +250,18 @@ func (t *turn) text(raw string) {
 	}
 	c := t.e.Classifier.Classify(txt)
 	t.class = &c
+	if c.Intent == "crisis" && t.s.Step == StepDescription && t.s.Intake != nil {
+		// A story about violence is the answer to this question: keep it,
+		// and show the safety numbers once if this intake has not yet.
+		if c.Keyword && t.s.Intake.CrisisShown == "" {
+			t.safety()
+			if utf8.RuneCountInString(txt) <= maxDescription {
+				t.say(t.tr("crisis.kept", nil), nil)
+			}
+		}
+		t.intakeText(txt, c)
+		return
+	}
 	if c.Intent == "crisis" && t.interruptsForCrisis(c) {
 		t.crisis()
 		return
@@ -274,17 +288,13 @@ func (t *turn) maybeSwitchLanguage(c Classification) {
 
 // interruptsForCrisis says whether a message the classifier calls crisis
 // stops the current question to show the safety numbers. A free-text answer
-// (a name, a description) is interrupted only by a crisis phrase, never by
+// (a name, a phone number) is interrupted only by a crisis phrase, never by
 // the model's guess alone: names look like nothing it learned, and a
-// resident must never be stuck retyping their own name. Once the numbers
-// were shown at the description, the next description is taken as it is,
-// so a story about violence can still be sent.
+// resident must never be stuck retyping their own name. (The description
+// is never interrupted: text handles it before this.)
 func (t *turn) interruptsForCrisis(c Classification) bool {
 	if !t.inIntake() || t.s.Intake == nil || !isFreeTextStep(t.s.Step) {
 		return true
-	}
-	if t.s.Step == StepDescription && t.s.Intake.CrisisShown == StepDescription {
-		return false
 	}
 	return c.Keyword
 }
@@ -297,15 +307,31 @@ func isFreeTextStep(s Step) bool {
 	return false
 }
 
+// crisis answers a crisis message: the safety numbers, every time one
+// arrives, then the open question again.
 func (t *turn) crisis() {
-	t.answer("crisis", "", nil)
-	if t.s.Intake != nil {
-		t.s.Intake.CrisisShown = t.s.Step
-	}
+	t.safety()
 	if t.inIntake() {
 		t.say(t.tr("crisis.continue", nil), nil)
 		t.reask()
 	}
+}
+
+// safety shows the safety numbers and notes that this intake has seen them,
+// so choosing "Huiselijk geweld" and then "Er is nu gevaar" shows them once.
+func (t *turn) safety() {
+	t.answer("crisis", "", nil)
+	if t.s.Intake != nil {
+		t.s.Intake.CrisisShown = t.s.Step
+	}
+}
+
+// safetyOnce shows the safety numbers unless this intake showed them already.
+func (t *turn) safetyOnce() {
+	if t.s.Intake != nil && t.s.Intake.CrisisShown != "" {
+		return
+	}
+	t.safety()
 }
 
 // knowledgeIntents are the intents answered from the knowledge base.

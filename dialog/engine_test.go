@@ -46,8 +46,11 @@ func (fakeKnowledge) FormatDate(lang string, d time.Time) string {
 }
 func (fakeKnowledge) TemplateFacts() map[string]any {
 	return map[string]any{
-		"Desk":     map[string]any{"Phone": "010-473 86 71"},
-		"CareLine": map[string]any{"Phone": "010-754 15 15", "Opens": "08.00", "Closes": "20.00"},
+		"Desk":      map[string]any{"Phone": "010-473 86 71"},
+		"CareLine":  map[string]any{"Phone": "010-754 15 15", "Email": "nieuwland@wotschiedam.nl", "Opens": "08.00", "Closes": "20.00"},
+		"Crisis":    map[string]any{"Emergency": "112", "VeiligThuis": "0800-2000", "SuicidePrevention": "0800-0113", "SuicidePreventionChat": "113.nl"},
+		"WOT":       map[string]any{"Name": "WOT Nieuwland", "Neighbourhood": "Nieuwland", "City": "Schiedam", "TeamsInCity": 6},
+		"Procedure": map[string]any{"CallbackWorkingDays": 5, "MoreHelpWeeks": 4},
 	}
 }
 
@@ -374,11 +377,10 @@ func TestCrisisAtFreeTextSteps(t *testing.T) {
 	c.send("ik wil me aanmelden")
 	c.send("1")
 	c.expectStep(StepDescription)
-	c.send("mijn man slaat me als hij drinkt")
-	c.expectStep(StepDescription)
-	c.expectText("answer:crisis")
-	c.send("mijn man slaat me als hij drinkt")
+	c.send("mijn man slaat me als hij drinkt") // shown the numbers, and the story is kept
 	c.expectStep(StepUrgency)
+	c.expectText("answer:crisis")
+	c.expectText("bewaard")
 	if got := c.s.Intake.Description; got != "mijn man slaat me als hij drinkt" {
 		t.Fatalf("description = %q", got)
 	}
@@ -469,12 +471,36 @@ func TestDangerShowsSafetyFirst(t *testing.T) {
 	c.send("ik wil me aanmelden")
 	c.msg(Message{Kind: KindOption, Data: "topic:violence"})
 	c.expectText("answer:crisis")
-	c.send("Mijn partner bedreigt mij.")
+	c.send("Mijn partner slaat me.") // a crisis phrase: not shown again, and kept
+	c.expectStep(StepUrgency)
+	c.send("3")
+	for _, r := range c.last.Replies {
+		if strings.Contains(r.Text, "answer:crisis") {
+			t.Fatalf("safety numbers shown twice in one intake: %+v", c.last.Replies)
+		}
+	}
+	c.expectText("112")
+	c.expectStep(StepName)
+	if c.s.Intake.Description != "Mijn partner slaat me." {
+		t.Fatalf("story lost: %q", c.s.Intake.Description)
+	}
+
+	// Without the topic, danger shows the numbers first.
+	c = newConvo(t)
+	c.send("ik wil me aanmelden")
+	c.send("3")
+	c.send("Er is iemand bij mij thuis die mij bedreigt.")
 	c.send("3")
 	if !strings.HasPrefix(c.last.Replies[0].Text, "answer:crisis") {
 		t.Fatalf("danger does not show the safety numbers first: %+v", c.last.Replies)
 	}
 	c.expectStep(StepName)
+	c.send("Sara")
+	c.msg(Message{Kind: KindOption, Data: "phone:chat"})
+	c.expectText("deze chat zien")
+	c.msg(Message{Kind: KindOption, Data: "location:home"})
+	c.expectText("het bezoek zien")
+	c.expectStep(StepPrivacyConsent)
 }
 
 func TestLanguage(t *testing.T) {

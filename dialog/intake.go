@@ -139,6 +139,10 @@ func (t *turn) summary() string {
 	return b.String()
 }
 
+// sensitive reports whether someone at home seeing the chat or a visit
+// could put the resident at risk: danger, or domestic violence.
+func (in *Intake) sensitive() bool { return in.Urgency == "danger" || in.Topic == "violence" }
+
 // next is the step after s, given the answers so far.
 func next(s Step, in *Intake) Step {
 	switch s {
@@ -381,18 +385,28 @@ func (t *turn) choose(step Step, value string) {
 	case StepTopic:
 		in.Topic = value
 		if value == "violence" {
-			t.answer("crisis", "", nil)
+			t.safetyOnce()
 		}
 	case StepUrgency:
 		in.Urgency = value
 		if value == "danger" {
-			t.answer("crisis", "", nil)
+			t.safetyOnce()
 			t.say(t.tr("urgency.danger.note", nil), nil)
 		}
 	case StepPhone:
 		in.Phone, in.ContactVia = "", "chat"
+		if in.sensitive() {
+			t.say(t.tr("warn.seen.chat", map[string]any{"Other": in.OtherName}), nil)
+		}
 	case StepLocation:
 		in.Location = value
+		if value == "home" && in.sensitive() {
+			id := "warn.seen.home"
+			if in.ForOther {
+				id += ".other"
+			}
+			t.say(t.tr(id, map[string]any{"Other": in.OtherName}), nil)
+		}
 	case StepPrivacyConsent:
 		if value != "yes" {
 			t.end("privacy_consent.no")
