@@ -173,6 +173,7 @@ func TestForgetErasesSession(t *testing.T) {
 	mustHandle(t, c, text("forget", "ik wil me aanmelden"))
 	mustHandle(t, c, text("forget", "1"))
 	mustHandle(t, c, text("forget", "/vergeet"))
+	mustHandle(t, c, text("forget", "ja"))
 	keys, err := s.Redis.Keys(context.Background(), s.SessionPrefix+"*").Result()
 	if err != nil || len(keys) != 0 {
 		t.Fatalf("session keys after /vergeet: %v (%v)", keys, err)

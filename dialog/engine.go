@@ -51,6 +51,9 @@ type Engine struct {
 	NewID func() string
 	// RetentionDays is how long a closed request is kept; the consent text says so.
 	RetentionDays int
+	// SessionTTL is how long an unfinished conversation is kept after its
+	// last message (SESSION_TTL); the privacy text says so.
+	SessionTTL time.Duration
 	// HoldDays is how long a personal consent link stays valid.
 	HoldDays int
 	// BotUsername makes consent links https://t.me/<BotUsername>?start=TOKEN;
@@ -67,7 +70,7 @@ func New(cat *locales.Catalog, c Classifier, k Knowledge, newID func() string) (
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{Catalog: cat, Classifier: c, Knowledge: k, NewID: newID, RetentionDays: 30, HoldDays: 7, keywords: kw, facts: k.TemplateFacts()}, nil
+	return &Engine{Catalog: cat, Classifier: c, Knowledge: k, NewID: newID, RetentionDays: 30, SessionTTL: 24 * time.Hour, HoldDays: 7, keywords: kw, facts: k.TemplateFacts()}, nil
 }
 
 // State is one chat's conversation state. It is stored between messages, so
@@ -83,6 +86,9 @@ type State struct {
 	Offered []string `json:"offered,omitempty"`
 	// Confirming is set while a registered person answers through their link.
 	Confirming *Confirming `json:"confirming,omitempty"`
+	// ForgetAsked is set when /vergeet asked "are you sure?"; only the
+	// next message can answer it.
+	ForgetAsked bool `json:"forget_asked,omitempty"`
 }
 
 // Confirming is the consent link a person opened, and what they may see.
@@ -138,6 +144,8 @@ type turn struct {
 	class    *Classification
 	terminal Step // done or ended: the step the replies report
 	ref      string
+	// forgetAsked: the message before this one asked to confirm /vergeet.
+	forgetAsked bool
 }
 
 // Handle processes one message. It never returns an empty reply list.
@@ -146,7 +154,8 @@ func (e *Engine) Handle(s State, m Message, now time.Time) Turn {
 		s.Lang = locales.Default
 	}
 	s.Lang = locales.Norm(s.Lang)
-	t := &turn{e: e, s: s, now: now, msg: m}
+	t := &turn{e: e, s: s, now: now, msg: m, forgetAsked: s.ForgetAsked}
+	t.s.ForgetAsked = false
 	switch m.Kind {
 	case KindText:
 		t.text(m.Text)
@@ -216,8 +225,13 @@ func (t *turn) label(data string) string {
 	return t.tr(id, nil)
 }
 
-// answer adds a knowledge-base answer.
+// answer adds a knowledge-base answer. Privacy is answered by the engine:
+// what the bot keeps and for how long comes from its configuration.
 func (t *turn) answer(intent, question string, options []string) {
+	if intent == "privacy" {
+		t.say(t.tr("privacy.more", t.privacyData()), options)
+		return
+	}
 	t.say(t.e.Knowledge.Answer(intent, t.s.Lang, question, t.now), options)
 }
 
@@ -383,7 +397,6 @@ func (t *turn) command(txt string) {
 		t.language(arg)
 	case "privacy":
 		t.answer("privacy", "", nil)
-		t.say(t.tr("privacy.bot", nil), nil)
 		t.reask()
 	case "vergeet", "forget":
 		t.forget()
@@ -460,7 +473,20 @@ func (t *turn) cancel() {
 	t.say(t.tr("cancel.done", nil), fullMenu)
 }
 
+// forget first says what /vergeet deletes and asks to be sure; the answer
+// Ja erases, anything else keeps everything.
 func (t *turn) forget() {
+	t.s.ForgetAsked = true
+	t.say(t.tr("forget.ask", t.privacyData()), []string{"forget:yes", "forget:no"})
+}
+
+// forgetAnswer carries out the answer to forget's question.
+func (t *turn) forgetAnswer(yes bool) {
+	if !yes {
+		t.say(t.tr("forget.kept", nil), nil)
+		t.reask()
+		return
+	}
 	wasIntake := t.inIntake()
 	if c := t.s.Confirming; c != nil {
 		// The held request is about this person: it is theirs to erase.
@@ -493,6 +519,8 @@ func (t *turn) validOption(data string) bool {
 	switch kind {
 	case "lang":
 		return true
+	case "forget":
+		return t.forgetAsked
 	case "menu":
 		return !t.inIntake()
 	case "edit":
@@ -526,6 +554,8 @@ func (t *turn) option(data string) {
 		t.reask()
 	case "menu":
 		t.menu(value)
+	case "forget":
+		t.forgetAnswer(value == "yes")
 	case "edit":
 		t.edit(Step(value))
 	default:

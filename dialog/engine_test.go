@@ -51,6 +51,7 @@ func (fakeKnowledge) TemplateFacts() map[string]any {
 		"Crisis":    map[string]any{"Emergency": "112", "VeiligThuis": "0800-2000", "SuicidePrevention": "0800-0113", "SuicidePreventionChat": "113.nl"},
 		"WOT":       map[string]any{"Name": "WOT Nieuwland", "Neighbourhood": "Nieuwland", "City": "Schiedam", "TeamsInCity": 6},
 		"Procedure": map[string]any{"CallbackWorkingDays": 5, "MoreHelpWeeks": 4},
+		"OrgList":   map[string]string{"nl": "MEE en SWS Welzijn", "en": "MEE and SWS Welzijn"},
 	}
 }
 
@@ -524,7 +525,23 @@ func TestForget(t *testing.T) {
 	c := newConvo(t)
 	c.send("ik wil me aanmelden")
 	c.send("1")
+	c.send("/vergeet") // first says what goes, and asks
+	c.expectText("Weet u het zeker?")
+	if c.s.Intake == nil || len(c.last.Effects) != 0 {
+		t.Fatal("/vergeet erased before the resident said yes")
+	}
+	c.send("nee")
+	c.expectText("niets gewist")
+	c.expectStep(StepDescription)
 	c.send("/vergeet")
+	c.send("Mijn verhaal") // anything but yes keeps everything
+	c.expectStep(StepUrgency)
+	if len(c.last.Effects) != 0 {
+		t.Fatal("erased without a yes")
+	}
+	c.send("/vergeet")
+	c.send("ja")
+	c.expectText("niet gewist")
 	if c.s.Intake != nil {
 		t.Fatal("intake kept after /vergeet")
 	}

@@ -88,7 +88,34 @@ func (t *turn) ask() {
 }
 
 func (t *turn) privacyText() string {
-	return t.tr("ask.privacy_consent", map[string]any{"RetentionDays": t.e.RetentionDays})
+	return t.tr("ask.privacy_consent", t.privacyData())
+}
+
+// privacyData are the figures the privacy texts name, all from the
+// engine's configuration: never written into a sentence.
+func (t *turn) privacyData() map[string]any {
+	return map[string]any{
+		"RetentionDays": t.e.RetentionDays,
+		"SessionTTL":    t.duration(t.e.SessionTTL),
+		"HoldDays":      t.e.HoldDays,
+	}
+}
+
+// duration says a configured time span the way a resident reads it:
+// "24 uur", "3 dagen", "30 minuten".
+func (t *turn) duration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return t.tr("dur.days", map[string]any{"N": int(d / (24 * time.Hour))})
+	case d >= time.Hour && d%time.Hour == 0:
+		if d == time.Hour {
+			return t.tr("dur.hour", nil)
+		}
+		return t.tr("dur.hours", map[string]any{"N": int(d / time.Hour)})
+	case d >= 2*time.Hour:
+		return t.tr("dur.hours", map[string]any{"N": int(d.Round(time.Hour) / time.Hour)})
+	}
+	return t.tr("dur.minutes", map[string]any{"N": max(1, int(d.Round(time.Minute)/time.Minute))})
 }
 
 // textVersion names the exact consent text a resident agreed to: the
@@ -408,6 +435,11 @@ func (t *turn) choose(step Step, value string) {
 			t.say(t.tr(id, map[string]any{"Other": in.OtherName}), nil)
 		}
 	case StepPrivacyConsent:
+		if value == "more" {
+			t.say(t.tr("privacy.more", t.privacyData()), nil)
+			t.ask()
+			return
+		}
 		if value != "yes" {
 			t.end("privacy_consent.no")
 			return

@@ -65,7 +65,7 @@ var stepOptions = map[Step][]string{
 	StepUrgency:        {"urgency:normal", "urgency:urgent", "urgency:danger"},
 	StepPhone:          {"phone:chat"},
 	StepLocation:       {"location:wot", "location:wijk", "location:home"},
-	StepPrivacyConsent: {"privacy_consent:yes", "privacy_consent:no"},
+	StepPrivacyConsent: {"privacy_consent:yes", "privacy_consent:no", "privacy_consent:more"},
 	StepConfirm:        {"confirm:send", "confirm:edit", "confirm:stop"},
 }
 

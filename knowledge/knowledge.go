@@ -264,13 +264,24 @@ func (b *Base) Facts() Facts {
 
 // TemplateFacts returns the facts as template data for other messages:
 // {{.Desk.Phone}}, {{.CareLine.Phone}}, {{.CareLine.Opens}}, {{.Crisis.VeiligThuis}}.
+// OrgList is the organisations of the team joined per language, for
+// sentences that name them: {{.OrgList.nl}}.
 func (b *Base) TemplateFacts() map[string]any {
+	orgs := map[string]string{}
+	for _, lang := range locales.Languages {
+		names := make([]string, len(b.facts.Organisations))
+		for i, n := range b.facts.Organisations {
+			names[i] = n.In(lang)
+		}
+		orgs[lang] = b.join(lang, names)
+	}
 	return map[string]any{
 		"WOT":       b.facts.WOT,
 		"Desk":      b.facts.Desk,
 		"CareLine":  b.facts.CareLine,
 		"Procedure": b.facts.Procedure,
 		"Crisis":    b.facts.Crisis,
+		"OrgList":   orgs,
 	}
 }
 

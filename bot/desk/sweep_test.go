@@ -143,8 +143,10 @@ func TestForget(t *testing.T) {
 	// /vergeet through the conversation, which calls the desk.
 	stack := bottest.New(t, bottest.WithRedis(e.rdb))
 	stack.Conversations.Forgetter = d
-	if _, err := stack.Conversations.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: chat, Msg: dialog.Message{Kind: dialog.KindText, Text: "/vergeet"}}); err != nil {
-		t.Fatal(err)
+	for _, msg := range []string{"/vergeet", "ja"} {
+		if _, err := stack.Conversations.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: chat, Msg: dialog.Message{Kind: dialog.KindText, Text: msg}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.waitText(staffChat, req.Ref+" is ingetrokken door de inwoner")
 	if n := notes(e, req.Ref+" is ingetrokken door de inwoner"); n != 1 {

@@ -58,6 +58,13 @@ func newCore(env func(string) string) (*core, error) {
 		}
 		eng.RetentionDays = n
 	}
+	if v := env("SESSION_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("SESSION_TTL=%q: want a duration such as 24h", v)
+		}
+		eng.SessionTTL = d
+	}
 	eng.BotUsername = strings.TrimPrefix(env("TELEGRAM_BOT_USERNAME"), "@")
 	return &core{catalog: cat, knowledge: kb, engine: eng}, nil
 }
@@ -133,14 +140,7 @@ func openStorage(ctx context.Context, env func(string) string, allowEmbedded boo
 }
 
 func (c *core) conversations(env func(string) string, st *storage, log *slog.Logger) (*bot.Conversations, error) {
-	ttl := 24 * time.Hour
-	if v := env("SESSION_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("SESSION_TTL=%q: want a duration such as 24h", v)
-		}
-		ttl = d
-	}
+	ttl := c.engine.SessionTTL // the privacy text quotes it: one setting for both
 	stream := env("HANDOFF_STREAM")
 	if stream == "" {
 		stream = "wot:handoff"
