@@ -13,7 +13,10 @@ func (t *turn) hold(req Request, other string) {
 	t.effects = append(t.effects, Hold{Request: req, Token: token, ExpiresAt: expires})
 	data := map[string]any{"Ref": req.Ref, "Other": other, "Days": t.e.HoldDays, "Link": t.e.link(token)}
 	t.say(t.tr("held.link", data), nil)
-	t.say(t.tr("held.forward", data), shortMenu)
+	// The text to forward is a message of its own: nothing in it that is
+	// not meant for the person.
+	t.say(t.tr("held.forward", data), nil)
+	t.say(t.tr("held.after", data), shortMenu)
 }
 
 // link is the personal consent link for token.
@@ -34,7 +37,8 @@ func IsConsentToken(payload string) bool {
 }
 
 // openHeld greets a person who opened their consent link. Before they agree
-// they see only who registered them and the topic: nothing the registrant wrote.
+// they see who registered them (first name) and everything that would go to
+// the WOT about them, except the registrant's own details.
 func (t *turn) openHeld(h HeldLookup) {
 	switch {
 	case h.Status == HeldUsed:
@@ -51,7 +55,8 @@ func (t *turn) openHeld(h HeldLookup) {
 		t.reask()
 		return
 	}
-	t.s.Confirming = &Confirming{Token: h.Token, RegistrantName: h.RegistrantName, Topic: h.Topic}
+	t.s.Confirming = &Confirming{Token: h.Token, RegistrantName: h.RegistrantName, Topic: h.Topic,
+		Description: h.Description, Urgency: h.Urgency, Location: h.Location, ContactVia: h.ContactVia, PhoneOf: h.PhoneOf}
 	t.s.Step = StepOtherConfirm
 	t.ask()
 }
@@ -63,7 +68,7 @@ func (t *turn) answerHeld(yes bool) {
 	if yes {
 		t.effects = append(t.effects, ConfirmHeld{Token: token, At: t.now.UTC()})
 		t.terminal = StepDone
-		t.say(t.tr("other_confirm.yes", nil), shortMenu)
+		t.say(t.tr("other_confirm.yes", t.privacyData()), shortMenu)
 		return
 	}
 	t.effects = append(t.effects, DeclineHeld{Token: token})

@@ -96,6 +96,11 @@ type Confirming struct {
 	Token          string `json:"token"`
 	RegistrantName string `json:"registrant_name"`
 	Topic          string `json:"topic"`
+	Description    string `json:"description,omitempty"`
+	Urgency        string `json:"urgency,omitempty"`
+	Location       string `json:"location,omitempty"`
+	ContactVia     string `json:"contact_via,omitempty"`
+	PhoneOf        string `json:"phone_of,omitempty"`
 }
 
 // Intake holds the answers of one registration.
@@ -115,6 +120,7 @@ type Intake struct {
 	Urgency       string     `json:"urgency,omitempty"`
 	Name          string     `json:"name,omitempty"`
 	Phone         string     `json:"phone,omitempty"`
+	PhoneOf       string     `json:"phone_of,omitempty"`
 	ContactVia    string     `json:"contact_via,omitempty"`
 	Location      string     `json:"location,omitempty"`
 	PrivacyAt     *time.Time `json:"privacy_at,omitempty"`
@@ -219,10 +225,14 @@ func (t *turn) say(text string, options []string) {
 // them ("Bij hem of haar thuis" rather than "Bij mij thuis").
 func (t *turn) label(data string) string {
 	id := labelID(data)
-	if t.s.Intake != nil && t.s.Intake.ForOther && t.e.Catalog.Has(t.s.Lang, id+".other") {
-		id += ".other"
+	var d map[string]any
+	if in := t.s.Intake; in != nil {
+		d = map[string]any{"Other": in.OtherName}
+		if in.ForOther && t.e.Catalog.Has(t.s.Lang, id+".other") {
+			id += ".other"
+		}
 	}
-	return t.tr(id, nil)
+	return t.tr(id, d)
 }
 
 // answer adds a knowledge-base answer. Privacy is answered by the engine:
@@ -523,6 +533,8 @@ func (t *turn) validOption(data string) bool {
 		return t.forgetAsked
 	case "menu":
 		return !t.inIntake()
+	case "phone_of":
+		return t.s.Step == StepPhone && t.s.Intake != nil && t.s.Intake.askPhoneOf()
 	case "edit":
 		return t.s.Step == StepConfirm && t.s.Intake.Editing
 	}
@@ -556,6 +568,9 @@ func (t *turn) option(data string) {
 		t.menu(value)
 	case "forget":
 		t.forgetAnswer(value == "yes")
+	case "phone_of":
+		t.s.Intake.PhoneOf = value
+		t.advance()
 	case "edit":
 		t.edit(Step(value))
 	default:

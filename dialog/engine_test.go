@@ -154,7 +154,7 @@ func TestIntakeSelfByTyping(t *testing.T) {
 	c.send("ja")
 	c.expectStep(StepConfirm)
 	c.expectText("Fatima <b>El</b> Amrani")
-	c.expectText("+31612345678")
+	c.expectText("06-12345678")
 	c.send("Versturen")
 	c.expectStep(StepDone)
 	reqs := c.submitted()
@@ -229,7 +229,7 @@ func TestConsentLink(t *testing.T) {
 	c := newConvo(t)
 	c.send("/aanmelden")
 	for _, m := range []string{"Voor iemand anders", "ja", "Ik stuur een link door", "Anna de Wit", "Wonen",
-		"Haar huis is vochtig en ze durft de verhuurder niet te bellen.", "1", "Piet Jansen", "0612345678", "1", "ja"} {
+		"Haar huis is vochtig en ze durft de verhuurder niet te bellen.", "1", "Piet Jansen", "0612345678", "van haar", "1", "ja"} {
 		c.send(m)
 	}
 	c.expectStep(StepConfirm)
@@ -253,13 +253,21 @@ func TestConsentLink(t *testing.T) {
 
 	// The person opens the link in their own chat.
 	p := newConvo(t)
+	if hold.Request.PhoneOf != "person" {
+		t.Fatalf("phone_of = %q, want person", hold.Request.PhoneOf)
+	}
 	p.msg(Message{Kind: KindText, Text: "/start " + hold.Token,
-		Held: &HeldLookup{Token: hold.Token, Status: HeldOpen, RegistrantName: "Piet", Topic: "housing"}})
+		Held: &HeldLookup{Token: hold.Token, Status: HeldOpen, RegistrantName: "Piet", Topic: "housing",
+			Description: hold.Request.Description, Urgency: "normal", Location: "home", ContactVia: "phone", PhoneOf: "person"}})
 	p.expectStep(StepOtherConfirm)
-	p.expectText("Piet")
+	// What they decide about: who, the topic, what was written, the
+	// urgency, the place, whose phone, how long, and how to undo it.
+	for _, want := range []string{"Piet", "Wonen", "vochtig", "Het kan wachten", "bij u thuis", "belt u", "30 dagen", "/vergeet", "nee"} {
+		p.expectText(want)
+	}
 	for _, r := range p.last.Replies {
-		if strings.Contains(r.Text, "vochtig") || strings.Contains(r.Text, "Jansen") || strings.Contains(r.Text, "0612345678") {
-			t.Fatalf("shown before consent: %q", r.Text)
+		if strings.Contains(r.Text, "Jansen") || strings.Contains(r.Text, "0612345678") || strings.Contains(r.Text, "06-12345678") {
+			t.Fatalf("the registrant's own details shown: %q", r.Text)
 		}
 	}
 	p.send("wat kost het?") // a question first
@@ -295,7 +303,8 @@ func TestRefusalsEndAndStoreNothing(t *testing.T) {
 	c.expectStep(StepOtherConsent)
 	c.send("nee")
 	c.expectStep(StepEnded)
-	c.expectText("010-473 86 71")
+	c.expectText("010-754 15 15")
+	c.expectText("Veilig Thuis")
 	if c.s.Intake != nil {
 		t.Fatal("intake kept after refusal")
 	}
@@ -325,7 +334,7 @@ func TestEditAtConfirm(t *testing.T) {
 	c.expectStep(StepPhone)
 	c.send("010 123 4567")
 	c.expectStep(StepConfirm)
-	c.expectText("+31101234567")
+	c.expectText("010-1234567")
 	// Switching to someone else asks what is missing, then returns.
 	c.send("wijzigen")
 	c.send("1") // Voor wie

@@ -44,9 +44,7 @@ func Ref(id string) string {
 // ask asks the question of the current step.
 func (t *turn) ask() {
 	if c := t.s.Confirming; c != nil && t.s.Step == StepOtherConfirm {
-		t.say(t.tr("other_confirm.ask", map[string]any{
-			"Registrant": c.RegistrantName, "Topic": t.tr(labelID("topic:"+c.Topic), nil),
-		}), stepOptions[StepOtherConfirm])
+		t.say(t.confirmText(c), stepOptions[StepOtherConfirm])
 		return
 	}
 	in := t.s.Intake
@@ -67,12 +65,19 @@ func (t *turn) ask() {
 	case StepTopic:
 		t.say(t.tr("ask.topic"+other, data), stepOptions[StepTopic])
 	case StepDescription:
+		if in.ForOther && in.ConsentMethod == "link" {
+			other += ".link" // they will read it: say so before they write
+		}
 		t.say(t.tr("ask.description"+other, data), nil)
 	case StepUrgency:
 		t.say(t.tr("ask.urgency", nil), stepOptions[StepUrgency])
 	case StepName:
 		t.say(t.tr("ask.name"+other, nil), nil)
 	case StepPhone:
+		if in.askPhoneOf() {
+			t.say(t.tr("ask.phone_of", map[string]any{"Other": in.OtherName, "Phone": DisplayPhone(in.Phone)}), []string{"phone_of:registrant", "phone_of:person"})
+			return
+		}
 		t.say(t.tr("ask.phone"+other, data), stepOptions[StepPhone])
 	case StepLocation:
 		t.say(t.tr("ask.location"+other, data), stepOptions[StepLocation])
@@ -85,6 +90,29 @@ func (t *turn) ask() {
 		}
 		t.say(t.summary(), stepOptions[StepConfirm])
 	}
+}
+
+// confirmText is what a person who opened their consent link reads before
+// Ja or Nee: who registered them, what they wrote and chose, whose phone
+// is used, and what is kept for how long.
+func (t *turn) confirmText(c *Confirming) string {
+	d := t.privacyData()
+	d["Registrant"] = c.RegistrantName
+	d["Topic"] = t.tr(labelID("topic:"+c.Topic), nil)
+	d["Description"] = c.Description
+	if c.Urgency != "" {
+		d["Urgency"] = t.tr(labelID("urgency:"+c.Urgency), nil)
+	}
+	if c.Location != "" {
+		d["Location"] = t.tr("confirm.location."+c.Location, nil)
+	}
+	switch {
+	case c.ContactVia == "chat":
+		d["Phone"] = t.tr("confirm.phone.chat", d)
+	case c.PhoneOf == "registrant" || c.PhoneOf == "person":
+		d["Phone"] = t.tr("confirm.phone."+c.PhoneOf, d)
+	}
+	return t.tr("other_confirm.ask", d)
 }
 
 func (t *turn) privacyText() string {
@@ -155,10 +183,14 @@ func (t *turn) summary() string {
 	line("summary.description", in.Description)
 	line("summary.urgency", t.tr(labelID("urgency:"+in.Urgency), nil))
 	line("summary.name", in.Name)
-	if in.ContactVia == "chat" {
+	switch {
+	case in.ContactVia == "chat":
 		line("summary.contact_chat", "")
-	} else {
-		line("summary.phone", in.Phone)
+	case in.ForOther && in.PhoneOf != "":
+		b.WriteString("\n")
+		b.WriteString(t.tr("summary.phone."+in.PhoneOf, map[string]any{"Value": DisplayPhone(in.Phone), "Other": in.OtherName}))
+	default:
+		line("summary.phone", DisplayPhone(in.Phone))
 	}
 	line("summary.location", t.label("location:"+in.Location))
 	b.WriteString("\n\n")
@@ -219,7 +251,7 @@ func answered(s Step, in *Intake) bool {
 	case StepName:
 		return in.Name != ""
 	case StepPhone:
-		return in.ContactVia != ""
+		return in.ContactVia != "" && !in.askPhoneOf()
 	case StepLocation:
 		return in.Location != ""
 	case StepPrivacyConsent:
@@ -327,7 +359,7 @@ func (t *turn) repeatsLastAnswer(txt string) bool {
 		return same(in.OtherName)
 	case StepPhone:
 		e164, problem := NormalizePhone(txt)
-		return problem == PhoneOK && e164 == in.Phone
+		return problem == PhoneOK && e164 == in.Phone && !in.askPhoneOf()
 	}
 	return false
 }
@@ -384,8 +416,20 @@ func (t *turn) phoneAnswer(txt string) {
 		t.ask()
 		return
 	}
-	t.s.Intake.Phone, t.s.Intake.ContactVia = e164, "phone"
+	in := t.s.Intake
+	in.Phone, in.ContactVia, in.PhoneOf = e164, "phone", ""
+	if in.ForOther {
+		t.ask() // whose number is it?
+		return
+	}
+	in.PhoneOf = "registrant"
 	t.advance()
+}
+
+// askPhoneOf reports whether the phone step still asks whose number it is:
+// for someone else, the contact person must know whom they are calling.
+func (in *Intake) askPhoneOf() bool {
+	return in.ForOther && in.ContactVia == "phone" && in.Phone != "" && in.PhoneOf == ""
 }
 
 // choose applies a chosen option at an option step.
@@ -421,7 +465,7 @@ func (t *turn) choose(step Step, value string) {
 			t.say(t.tr("urgency.danger.note", nil), nil)
 		}
 	case StepPhone:
-		in.Phone, in.ContactVia = "", "chat"
+		in.Phone, in.ContactVia, in.PhoneOf = "", "chat", ""
 		if in.sensitive() {
 			t.say(t.tr("warn.seen.chat", map[string]any{"Other": in.OtherName}), nil)
 		}
@@ -484,6 +528,7 @@ func (t *turn) submit() {
 		Description:  in.Description,
 		Urgency:      in.Urgency,
 		Phone:        in.Phone,
+		PhoneOf:      in.PhoneOf,
 		ContactVia:   in.ContactVia,
 		Location:     in.Location,
 		Consent:      Consent{PrivacyAt: *in.PrivacyAt, TextVersion: in.TextVersion},

@@ -96,3 +96,29 @@ func NormalizePhone(s string) (string, PhoneProblem) {
 	}
 	return "+31" + national, PhoneOK
 }
+
+// twoDigitAreas are the Dutch area codes of two digits after the 0 (010
+// Rotterdam, 020 Amsterdam, ...); the others have three.
+var twoDigitAreas = map[string]bool{
+	"10": true, "13": true, "15": true, "20": true, "23": true, "24": true, "26": true, "30": true,
+	"33": true, "35": true, "36": true, "38": true, "40": true, "43": true, "45": true, "46": true,
+	"50": true, "53": true, "55": true, "58": true, "70": true, "71": true, "72": true, "73": true,
+	"74": true, "75": true, "76": true, "77": true, "78": true, "79": true,
+}
+
+// DisplayPhone writes a stored number (E.164, "+31612345678") the way a
+// Dutch reader knows it: "06-12345678", "010-1234567". Anything else is
+// returned as it is.
+func DisplayPhone(e164 string) string {
+	national, ok := strings.CutPrefix(e164, "+31")
+	if !ok || len(national) != 9 {
+		return e164
+	}
+	switch {
+	case national[0] == '6':
+		return "06-" + national[1:]
+	case twoDigitAreas[national[:2]]:
+		return "0" + national[:2] + "-" + national[2:]
+	}
+	return "0" + national[:3] + "-" + national[3:]
+}

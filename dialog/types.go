@@ -68,6 +68,13 @@ type HeldLookup struct {
 	Status         HeldStatus
 	RegistrantName string // first name only
 	Topic          string
+	// What the registrant wrote and chose, which the person reads before
+	// answering: they decide about what is said about them.
+	Description string
+	Urgency     string
+	Location    string
+	ContactVia  string
+	PhoneOf     string
 }
 
 // Option is a choice offered with a reply. Data is what comes back when the
@@ -154,10 +161,13 @@ type Request struct {
 	Description  string    `json:"description"`
 	Urgency      string    `json:"urgency"`
 	Phone        string    `json:"phone"`
-	ContactVia   string    `json:"contact_via"`
-	Location     string    `json:"location"`
-	Consent      Consent   `json:"consent"`
-	CallbackDue  string    `json:"callback_due"`
+	// PhoneOf says whose number Phone is: "registrant" (the one who filled
+	// in the intake) or "person" (the one it is for); empty without a phone.
+	PhoneOf     string  `json:"phone_of,omitempty"`
+	ContactVia  string  `json:"contact_via"`
+	Location    string  `json:"location"`
+	Consent     Consent `json:"consent"`
+	CallbackDue string  `json:"callback_due"`
 	// OtherContact is the registered person's own chat, when they confirmed
 	// through the personal link.
 	OtherContact *Contact `json:"other_contact,omitempty"`

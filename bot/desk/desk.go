@@ -488,9 +488,9 @@ func (d *Desk) postText(req dialog.Request, dup bool, claimed *claimInfo) string
 		"Urgency":     e(d.t("desk.urgency."+req.Urgency, nil)),
 		"Due":         e(d.dueText(req)),
 		"Name":        e(req.Name),
-		"Phone":       e(orDash(req.Phone)),
+		"Phone":       e(orDash(dialog.DisplayPhone(req.Phone))),
 		"ContactVia":  e(d.t("desk.contact."+req.ContactVia, nil)),
-		"Location":    e(d.cat.T(lang, "opt.location."+req.Location, nil)),
+		"Location":    e(d.locationText(req)),
 		"Description": e(req.Description),
 		"Channel":     e(req.Channel),
 		"OtherName":   e(req.OtherName),
@@ -502,10 +502,14 @@ func (d *Desk) postText(req dialog.Request, dup bool, claimed *claimInfo) string
 		b.WriteString(d.t("desk.flag."+req.Urgency, nil))
 		b.WriteString("\n")
 	}
-	b.WriteString(d.t("desk.post", data))
 	if req.ForOther {
-		b.WriteString("\n")
-		b.WriteString(d.t("desk.post.for_other", data))
+		// Someone else's request: who registered, for whom, whose phone
+		// and how consent was given, each on its own line.
+		data["Registrant"] = e(d.registrantContact(req))
+		data["PhoneOf"] = e(d.phoneOf(req))
+		b.WriteString(d.t("desk.post.other", data))
+	} else {
+		b.WriteString(d.t("desk.post", data))
 	}
 	if dup {
 		b.WriteString("\n")
@@ -574,9 +578,45 @@ func escape(s string) string { return html.EscapeString(s) }
 // consentMethod says in words how the other person's consent was given:
 // staff must know whether to check it before acting.
 func (d *Desk) consentMethod(req dialog.Request) string {
-	switch req.Consent.Method {
-	case "confirmed", "declared":
-		return d.t("desk.consent."+req.Consent.Method, nil)
+	if req.Consent.Method == "confirmed" && req.Consent.OtherAt != nil {
+		at := req.Consent.OtherAt.In(d.loc())
+		date := at.Format("2006-01-02")
+		if d.cal != nil {
+			date = d.cal.FormatDate(d.cfg.StaffLang, at)
+		}
+		return d.t("desk.consent.confirmed", map[string]any{"Other": req.OtherName, "Date": date, "Time": at.Format("15:04")})
 	}
 	return d.t("desk.consent.declared", nil)
+}
+
+// locationText is where the conversation takes place, said for staff:
+// "bij de persoon thuis", never the resident's own "bij mij thuis".
+func (d *Desk) locationText(req dialog.Request) string {
+	id := "desk.location." + req.Location
+	if req.ForOther && d.cat.Has(d.cfg.StaffLang, id+".other") {
+		id += ".other"
+	}
+	if !d.cat.Has(d.cfg.StaffLang, id) {
+		return req.Location
+	}
+	return d.t(id, map[string]any{"Other": req.OtherName})
+}
+
+// phoneOf says whose number the phone number is.
+func (d *Desk) phoneOf(req dialog.Request) string {
+	switch {
+	case req.ContactVia == "chat" || req.Phone == "":
+		return d.t("desk.phone_of.none", nil)
+	case req.PhoneOf == "registrant" || req.PhoneOf == "person":
+		return d.t("desk.phone_of."+req.PhoneOf, map[string]any{"Name": req.Name, "Other": req.OtherName})
+	}
+	return d.t("desk.phone_of.unknown", nil)
+}
+
+// registrantContact is how staff reach the one who registered someone else.
+func (d *Desk) registrantContact(req dialog.Request) string {
+	if req.ContactVia == "phone" && req.PhoneOf == "registrant" {
+		return d.t("desk.registrant.phone", map[string]any{"Name": req.Name, "Phone": dialog.DisplayPhone(req.Phone)})
+	}
+	return d.t("desk.registrant.chat", map[string]any{"Name": req.Name})
 }

@@ -17,7 +17,7 @@ func TestPostShowsRequestOnce(t *testing.T) {
 	req := e.enqueue(e.request())
 	run(t, e.desk("a"))
 	p := e.waitPosts(1, 5*time.Second)[0]
-	for _, want := range []string{req.Ref, "Geld en schulden", "kan wachten", "maandag 30 november", "Anna &lt;de&gt; &amp; Bakker", "+31612345678", "deurwaarder &lt;b&gt;"} {
+	for _, want := range []string{req.Ref, "Geld en schulden", "kan wachten", "maandag 30 november", "Anna &lt;de&gt; &amp; Bakker", "06-12345678", "deurwaarder &lt;b&gt;"} {
 		if !strings.Contains(p.Text, want) {
 			t.Errorf("post lacks %q:\n%s", want, p.Text)
 		}
@@ -148,5 +148,43 @@ func waitFor(t testing.TB, cond func() bool) {
 			t.Fatal("condition not met within 5s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A request for someone else cannot be misread: who registered and how to
+// reach them, for whom, whose phone, where, and how consent was given, each
+// on a line of its own.
+func TestPostForSomeoneElse(t *testing.T) {
+	e := newEnv(t, nil)
+	at := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	e.enqueue(e.request(func(r *dialog.Request) {
+		r.Name, r.ForOther, r.OtherName, r.OtherConsent = "Piet Jansen", true, "Anna de Wit", true
+		r.PhoneOf, r.Location = "person", "home"
+		r.Consent.Method, r.Consent.OtherAt = "confirmed", &at
+	}))
+	e.enqueue(e.request(func(r *dialog.Request) {
+		r.Name, r.ForOther, r.OtherName, r.OtherConsent = "Kees", true, "Mevrouw Smit", true
+		r.PhoneOf, r.Location = "registrant", "home"
+		r.Consent.Method, r.Consent.OtherAt = "declared", &at
+	}))
+	run(t, e.desk("a"))
+	posts := e.waitPosts(2, 5*time.Second)
+	text := posts[0].Text + "\n" + posts[1].Text
+	for _, want := range []string{
+		"\nAangemeld door: Piet Jansen (de melder), bereikbaar via de chat\n",
+		"\nVoor: Anna de Wit\n",
+		"\nTelefoon: 06-12345678 (nummer van Anna de Wit zelf)\n",
+		"\nGesprek: bij de persoon thuis (Anna de Wit), niet bij de melder\n",
+		"\nToestemming van Anna de Wit: bevestigd door Anna de Wit zelf in de chat, op dinsdag 24 november om 10:30\n",
+		"\nAangemeld door: Kees (de melder), telefoon 06-12345678 of via de chat\n",
+		"\nTelefoon: 06-12345678 (nummer van de melder, Kees)\n",
+		"\nToestemming van Mevrouw Smit: alleen volgens de melder. Vraag het na bij het eerste contact\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("post lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "mij thuis") {
+		t.Errorf("the staff post says 'bij mij thuis':\n%s", text)
 	}
 }

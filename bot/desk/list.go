@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/wotschiedam/wotbot/dialog"
 )
 
 // Item is one open request in the staff list.
@@ -103,12 +105,13 @@ func (d *Desk) WriteShow(w io.Writer, rec *Record) error {
 	text := d.t("desk.cli.show", map[string]any{
 		"Ref": req.Ref, "Status": d.t("desk.status."+rec.Status, nil), "Created": req.CreatedAt.In(d.loc()).Format("2006-01-02 15:04"),
 		"Topic": d.cat.T(d.cfg.StaffLang, "opt.topic."+req.Topic, nil), "Urgency": d.t("desk.urgency."+req.Urgency, nil),
-		"Due": d.dueText(req), "Name": req.Name, "Phone": orDash(req.Phone), "ContactVia": d.t("desk.contact."+req.ContactVia, nil),
-		"Location": d.cat.T(d.cfg.StaffLang, "opt.location."+req.Location, nil), "Description": req.Description,
+		"Due": d.dueText(req), "Name": req.Name, "Phone": orDash(dialog.DisplayPhone(req.Phone)), "ContactVia": d.t("desk.contact."+req.ContactVia, nil),
+		"Location": d.locationText(req), "Description": req.Description,
 		"Channel": req.Channel, "Claimed": claimed,
 	})
 	if req.ForOther {
-		text += "\n" + d.t("desk.cli.for_other", map[string]any{"OtherName": req.OtherName, "Method": d.consentMethod(req)})
+		text += "\n" + d.t("desk.cli.for_other", map[string]any{"OtherName": req.OtherName, "Method": d.consentMethod(req),
+			"Registrant": d.registrantContact(req), "PhoneOf": d.phoneOf(req)})
 	}
 	_, err := fmt.Fprintln(w, strings.TrimRight(text, "\n"))
 	return err

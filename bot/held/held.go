@@ -87,8 +87,8 @@ func (s *Store) Get(ctx context.Context, token string) (*Record, error) {
 	return &r, nil
 }
 
-// Lookup says what a token is, at now, with only what the person may see
-// before they agree.
+// Lookup says what a token is, at now, with what the person sees before
+// they agree.
 func (s *Store) Lookup(ctx context.Context, token string, now time.Time) (dialog.HeldLookup, error) {
 	out := dialog.HeldLookup{Token: token, Status: dialog.HeldUnknown}
 	r, err := s.Get(ctx, token)
@@ -100,8 +100,13 @@ func (s *Store) Lookup(ctx context.Context, token string, now time.Time) (dialog
 			out.Status = dialog.HeldExpired
 			return out, nil
 		}
-		out.Status, out.Topic = dialog.HeldOpen, r.Request.Topic
-		out.RegistrantName = firstName(r.Request.Name)
+		req := r.Request
+		out.Status, out.Topic = dialog.HeldOpen, req.Topic
+		out.RegistrantName = firstName(req.Name)
+		// The person reads what was written about them before they agree;
+		// the registrant's own surname and phone number stay out.
+		out.Description, out.Urgency, out.Location = req.Description, req.Urgency, req.Location
+		out.ContactVia, out.PhoneOf = req.ContactVia, req.PhoneOf
 		return out, nil
 	}
 	outcome, err := s.rdb.Get(ctx, s.doneKey(token)).Result()

@@ -244,7 +244,7 @@ func TestChatSomeoneElse(t *testing.T) {
 	expectStep(t, c.say("Voor iemand anders"), "other_consent")
 	ended := c.say("Nee")
 	expectStep(t, ended, "ended")
-	if !contains(ended, "010-473 86 71") {
+	if !contains(ended, "010-754 15 15") || !contains(ended, "Veilig Thuis") {
 		t.Fatalf("refusal gives no contact details: %+v", ended)
 	}
 	expectStep(t, c.say("mijn buurvrouw wil hulp, kan ik haar aanmelden"), "other_consent")

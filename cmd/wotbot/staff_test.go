@@ -71,7 +71,7 @@ func TestStaffCommandLine(t *testing.T) {
 		!strings.HasPrefix(lines[2], "WOT-LATER1") || !strings.Contains(lines[2], "Geld en schulden") {
 		t.Fatalf("list, overdue first:\n%s", list)
 	}
-	if show := staff("show", "WOT-LATER1"); !strings.Contains(show, "Anna Bakker") || !strings.Contains(show, "+31612345678") {
+	if show := staff("show", "WOT-LATER1"); !strings.Contains(show, "Anna Bakker") || !strings.Contains(show, "06-12345678") {
 		t.Errorf("show:\n%s", show)
 	}
 	if out := staff("claim", "WOT-LATER1", "--by", "Fatima"); !strings.Contains(out, "claimed by Fatima") {

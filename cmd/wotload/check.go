@@ -139,7 +139,7 @@ func check(in checkInput, st *stats) []string {
 				continue
 			}
 			// The post carries what the resident typed, and the claim button.
-			for _, want := range []string{p.name, p.phoneE164, p.desc} {
+			for _, want := range []string{p.name, dialog.DisplayPhone(p.phoneE164), p.desc} {
 				if !strings.Contains(text, want) {
 					wrong = append(wrong, fmt.Sprintf("%s: post lacks %q", ref, want))
 				}

@@ -19,6 +19,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/wotschiedam/wotbot/bot/telegramtest"
+	"github.com/wotschiedam/wotbot/dialog"
 )
 
 // balancer posts updates to the replicas' webhooks as a load balancer in
@@ -265,7 +266,7 @@ func (p profile) steps(m matcher) []step {
 		{label: "phone", text: p.phone, check: exact(1, "ask.location", p.location)},
 		{label: "location", press: p.location, check: exact(1, "ask.privacy_consent", "privacy_consent:yes")},
 		{label: "privacy", press: "privacy_consent:yes", check: withButtons(
-			contains(1, m.t("summary.title"), p.name, p.phoneE164, p.desc), "confirm:send")},
+			contains(1, m.t("summary.title"), p.name, dialog.DisplayPhone(p.phoneE164), p.desc), "confirm:send")},
 		{label: "confirm", press: "confirm:send", check: func(msgs []string, bs [][]string) error {
 			// Redis gone in the middle of Versturen: the request is kept in
 			// the replica's outbox, and the resident is told so, with the
