@@ -364,7 +364,20 @@ var knowledgeIntents = map[string]bool{
 	"procedure": true, "costs": true, "privacy": true, "client_support": true, "human": true,
 }
 
+// areaTeller is what a knowledge base may also do: tell a resident who
+// names another neighbourhood that it has its own team.
+type areaTeller interface {
+	OtherArea(lang, text string) string
+}
+
 func (t *turn) idle(txt string, c Classification) {
+	if c.Intent == "register_self" || c.Intent == "register_other" {
+		if at, ok := t.e.Knowledge.(areaTeller); ok {
+			if other := at.OtherArea(t.s.Lang, txt); other != "" {
+				t.say(other, nil) // before they register with the wrong team
+			}
+		}
+	}
 	switch c.Intent {
 	case "register_self":
 		// "ik wil me aanmelden" says for whom; a bare "aanmelden" does not.

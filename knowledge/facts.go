@@ -21,18 +21,33 @@ type Facts struct {
 	Topics []Name `yaml:"topics"`
 	// Partners are organisations the WOTs work with.
 	Partners []Name `yaml:"partners"`
+	// CityAreas are the city's neighbourhoods, to recognise a resident of
+	// another team's area.
+	CityAreas CityAreas `yaml:"city_areas"`
+	// Sources name where facts come from; every block of facts has one.
+	Sources map[string]string `yaml:"sources"`
+}
+
+// CityAreas lists neighbourhood names of the city.
+type CityAreas struct {
+	Source string   `yaml:"source"`
+	Names  []string `yaml:"names"`
 }
 
 // WOT is the team itself.
 type WOT struct {
+	Source        string `yaml:"source"`
 	Name          string `yaml:"name"`
 	Neighbourhood string `yaml:"neighbourhood"`
 	City          string `yaml:"city"`
 	TeamsInCity   int    `yaml:"teams_in_city"`
+	// Website is where the team's current hours are, in words.
+	Website string `yaml:"website"`
 }
 
 // Desk is the walk-in desk (balie), from the older version of the team's page.
 type Desk struct {
+	Source   string `yaml:"source"`
 	Building string `yaml:"building"`
 	Street   string `yaml:"street"`
 	Postcode string `yaml:"postcode"`
@@ -45,6 +60,7 @@ type Desk struct {
 // team's page. Opens and Closes come from hours.yaml: its hours on a Monday,
 // which the page says are the same every day.
 type CareLine struct {
+	Source string `yaml:"source"`
 	Phone  string `yaml:"phone"`
 	Email  string `yaml:"email"`
 	Opens  string `yaml:"-"` // "08.00"
@@ -53,12 +69,14 @@ type CareLine struct {
 
 // Procedure is what the "Hulp" page says about registering.
 type Procedure struct {
-	CallbackWorkingDays int `yaml:"callback_working_days"`
-	MoreHelpWeeks       int `yaml:"more_help_weeks"`
+	Source              string `yaml:"source"`
+	CallbackWorkingDays int    `yaml:"callback_working_days"`
+	MoreHelpWeeks       int    `yaml:"more_help_weeks"`
 }
 
 // Crisis holds the general Dutch emergency numbers.
 type Crisis struct {
+	Source                string `yaml:"source"`
 	Emergency             string `yaml:"emergency"`
 	VeiligThuis           string `yaml:"veilig_thuis"`
 	SuicidePrevention     string `yaml:"suicide_prevention"`
@@ -67,8 +85,9 @@ type Crisis struct {
 
 // Name is a name in Dutch with an optional English version.
 type Name struct {
-	NL string `yaml:"nl"`
-	EN string `yaml:"en"`
+	Source string `yaml:"source"`
+	NL     string `yaml:"nl"`
+	EN     string `yaml:"en"`
 }
 
 // In returns the name in lang ("nl" or "en").
@@ -79,10 +98,14 @@ func (n Name) In(lang string) string {
 	return n.NL
 }
 
-func parseFacts(data []byte) (Facts, error) {
+// parseFacts reads the city's facts and then one team's file over them.
+func parseFacts(city, team []byte) (Facts, error) {
 	var f Facts
-	if err := yaml.Unmarshal(data, &f); err != nil {
+	if err := yaml.Unmarshal(city, &f); err != nil {
 		return Facts{}, fmt.Errorf("parse facts.yaml: %w", err)
+	}
+	if err := yaml.Unmarshal(team, &f); err != nil {
+		return Facts{}, fmt.Errorf("parse team file: %w", err)
 	}
 	// A missing fact would leave a hole in an answer ("bel ."): refuse it.
 	required := map[string]string{

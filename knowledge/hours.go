@@ -225,6 +225,7 @@ type hoursFile struct {
 }
 
 type scheduleFile struct {
+	Source           string            `yaml:"source"`
 	Days             map[string]string `yaml:",inline"`
 	ClosedOnHolidays bool              `yaml:"closed_on_holidays"`
 	ClosedOn         []string          `yaml:"closed_on"`

@@ -22,6 +22,7 @@ type hoursData struct {
 	Days    string // "maandag, woensdag en donderdag"
 	Phone   string // the care line
 	Email   string
+	Website string // where the current hours are
 	// The care line's daily hours, for the desk's fallback sentence.
 	PhoneOpens  string
 	PhoneCloses string
@@ -37,6 +38,7 @@ func (b *Base) hoursData(d *hoursData) hoursData {
 	out.Name = b.facts.WOT.Name
 	out.Phone = b.facts.CareLine.Phone
 	out.Email = b.facts.CareLine.Email
+	out.Website = b.facts.WOT.Website
 	out.PhoneOpens = b.facts.CareLine.Opens
 	out.PhoneCloses = b.facts.CareLine.Closes
 	return out
@@ -73,16 +75,43 @@ func (b *Base) hoursAnswer(lt *langText, text string, now time.Time) string {
 	case q.now:
 		a.status()
 	case q.service == serviceDesk:
-		// The full opening-hours answer already names the care line.
+		// The full opening-hours answer says the hours can change.
 		a.status()
 		a.parts = append(a.parts, lt.answers[intentOpeningHours])
+		a.careLineNow()
 		return strings.Join(a.parts, "\n")
 	default:
 		a.status()
 		a.parts = append(a.parts, st.week)
 	}
-	a.parts = append(a.parts, st.fallback)
+	if q.service == serviceDesk {
+		a.say("may_change", hoursData{})
+		a.careLineNow()
+	} else {
+		a.parts = append(a.parts, st.fallback)
+	}
 	return strings.Join(a.parts, "\n")
+}
+
+// careLineNow ends a walk-in desk answer with the number that is always
+// right, said for this moment: call now, or when the care line opens again
+// and the e-mail address meanwhile. Never "call the desk" when it is shut.
+func (a *hoursAnswerer) careLineNow() {
+	phone := a.b.hours.phone
+	if open, closes := phone.OpenNow(a.now); open {
+		a.say("call_now", hoursData{Close: clock(minutes(closes))})
+		return
+	}
+	next := phone.NextOpening(a.now)
+	if next.IsZero() {
+		a.parts = append(a.parts, a.b.t(a.lt.lang, "hours.phone.fallback", a.b.hoursData(nil)))
+		return
+	}
+	if d := dateOf(next); d == a.today {
+		a.say("call_later_today", hoursData{Open: clock(minutes(next))})
+	} else {
+		a.say("call_later", hoursData{When: a.when(d), Open: clock(minutes(next))})
+	}
 }
 
 // hoursAnswerer builds one answer, sentence by sentence.

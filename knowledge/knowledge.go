@@ -15,8 +15,11 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-//go:embed facts.yaml hours.yaml answers.nl.yaml answers.en.yaml
+//go:embed facts.yaml teams/*.yaml answers.nl.yaml answers.en.yaml
 var files embed.FS
+
+// DefaultTeam is the team whose file (teams/<team>.yaml) New loads.
+const DefaultTeam = "nieuwland"
 
 // MessageFiles returns the file system with the answers' message files, for
 // locales.Load. It also holds facts.yaml and hours.yaml, which the catalog
@@ -67,22 +70,36 @@ type serviceText struct {
 	fallback string // another way to reach the WOT
 }
 
-// New loads the facts and hours and renders the fixed answers. The catalog
-// must have been loaded with MessageFiles.
-func New(cat *locales.Catalog) (*Base, error) {
+// New loads the facts of DefaultTeam and renders the fixed answers. The
+// catalog must have been loaded with MessageFiles.
+func New(cat *locales.Catalog) (*Base, error) { return ForTeam(cat, DefaultTeam) }
+
+// Teams lists the teams that have a data file.
+func Teams() []string {
+	names, _ := fs.Glob(files, "teams/*.yaml")
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.TrimSuffix(strings.TrimPrefix(n, "teams/"), ".yaml")
+	}
+	return out
+}
+
+// ForTeam loads the city's facts and one team's file (teams/<team>.yaml:
+// its address, phone numbers and opening hours).
+func ForTeam(cat *locales.Catalog, team string) (*Base, error) {
 	fdata, err := files.ReadFile("facts.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
 	}
-	facts, err := parseFacts(fdata)
+	tdata, err := files.ReadFile("teams/" + team + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("team %q: no data file (have %v): %w", team, Teams(), err)
+	}
+	facts, err := parseFacts(fdata, tdata)
 	if err != nil {
 		return nil, err
 	}
-	hdata, err := files.ReadFile("hours.yaml")
-	if err != nil {
-		return nil, fmt.Errorf("read hours: %w", err)
-	}
-	h, err := parseHours(hdata)
+	h, err := parseHours(tdata)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +137,8 @@ func messageIDs() []string {
 			ids = append(ids, svc+id)
 		}
 	}
+	ids = append(ids, "hours.desk.call_now", "hours.desk.call_later", "hours.desk.call_later_today",
+		"hours.desk.may_change", "answer.other_area")
 	for i := time.Sunday; i <= time.Saturday; i++ {
 		ids = append(ids, "knowledge.weekday."+strings.ToLower(i.String()))
 	}
@@ -324,13 +343,29 @@ func (b *Base) lang(lang string) *langText { return b.langs[locales.Norm(lang)] 
 
 // Answer renders the answer to a question of the given intent. An unknown
 // intent gets the out-of-scope answer, so the reply is never empty.
+//
+// A question that names another neighbourhood of the city first hears that
+// this team is for its own neighbourhood and how to find the right one.
 func (b *Base) Answer(intent, lang, question string, now time.Time) string {
 	lt := b.lang(lang)
-	if intent == intentOpeningHours {
-		return b.hoursAnswer(lt, question, now)
+	var a string
+	switch {
+	case intent == intentOpeningHours:
+		a = b.hoursAnswer(lt, question, now)
+	case lt.answers[intent] != "" && intent != "other_area":
+		a = lt.answers[intent]
+	default:
+		a = lt.answers[intentOutOfScope]
 	}
-	if a, ok := lt.answers[intent]; ok && a != "" {
+	if intent == "crisis" {
 		return a
 	}
-	return lt.answers[intentOutOfScope]
+	if other := b.OtherArea(lt.lang, question); other != "" {
+		switch intent {
+		case intentOutOfScope, "for_whom", "about", "greeting", "thanks":
+			return other // their question was where they belong
+		}
+		return other + "\n\n" + a
+	}
+	return a
 }

@@ -114,13 +114,15 @@ func TestAnswerContent(t *testing.T) {
 		{"for_whom", "nl", []string{"mantelzorg", "eenzaamheid", "opvoeding", "schulden", "uitkering", "woning", "verslaving", "door de bomen het bos"}},
 		{"what_help", "nl", []string{"opvoeden", "geldzaken en schulden", "Wmo", "jeugd-ggz", "huiselijk geweld", "Mevis", "Stroomopwaarts", "Formulierenbrigade"}},
 		{"about", "nl", []string{"MEE Rotterdam Rijnmond", "SWS Welzijn", "Flexus Jeugdzorg", "HOEDEN", "schuldhulpverlening", "6 WOT's"}},
+		{"what_help", "nl", []string{"Wmo (hulp van de gemeente, zoals hulp in huis)"}},
+		{"opening_hours", "nl", []string{"kunnen veranderen", "zorgcentrale", "010-754 15 15"}},
 		{"costs", "nl", []string{"kost u niets"}},
 		{"privacy", "nl", []string{"vertrouwelijk", "toestemming"}},
 		{"client_support", "nl", []string{"onafhankelijke cliëntondersteuning", "beperking", "bezwaar", "klachten"}},
 		{"register_other", "nl", []string{"goed vindt", "toestemming", "samen met die persoon"}},
-		{"register_other", "en", []string{"permission", "together"}},
-		{"human", "nl", []string{"010-473 86 71", "010-754 15 15", "dagelijks van 08.00 tot 20.00", "aanmelden"}},
-		{"out_of_scope", "nl", []string{"niet mee helpen", "menu", "010-473 86 71"}},
+		{"register_other", "en", []string{"agrees", "together"}},
+		{"human", "nl", []string{"drie manieren", "010-754 15 15", "elke dag van 08.00 tot 20.00", "Dreesplein", "aanmelden"}},
+		{"out_of_scope", "nl", []string{"niet mee helpen", "menu", "010-754 15 15"}},
 		{"no_such_intent", "nl", []string{"niet mee helpen"}},
 		{"no_such_intent", "en-GB", []string{"cannot help"}},
 	}
@@ -249,6 +251,33 @@ func TestAnswerConcurrent(t *testing.T) {
 	for range 4 {
 		if a := <-done; a == "" {
 			t.Error("empty answer")
+		}
+	}
+}
+
+// A resident of another neighbourhood hears honestly that other teams
+// exist and how to find theirs; no address is made up.
+func TestOtherArea(t *testing.T) {
+	b := newBase(t)
+	now := time.Date(2026, 11, 28, 11, 0, 0, 0, b.Location())
+	for _, tt := range []struct{ intent, lang, q, area string }{
+		{"for_whom", "nl", "ik woon in Kethel, kan ik bij jullie terecht?", "Kethel"},
+		{"opening_hours", "nl", "Ik woon in schiedam oost. Wanneer zijn jullie open?", "Schiedam-Oost"},
+		{"out_of_scope", "en", "I live in Groenoord", "Groenoord"},
+	} {
+		a := b.Answer(tt.intent, tt.lang, tt.q, now)
+		for _, w := range []string{tt.area, "Nieuwland", "6", "WOT Schiedam", "nieuwland@wotschiedam.nl"} {
+			if !strings.Contains(a, w) {
+				t.Errorf("%q: want %q in\n%s", tt.q, w, a)
+			}
+		}
+		if strings.Count(a, "Dreesplein") > 0 && tt.intent != "opening_hours" {
+			t.Errorf("%q: gives Nieuwland's address as if it were theirs:\n%s", tt.q, a)
+		}
+	}
+	for _, q := range []string{"ik woon in Nieuwland", "Centrum voor jeugd en gezin", "wanneer zijn jullie open", "oosterstraat"} {
+		if got := b.OtherArea("nl", q); got != "" {
+			t.Errorf("%q taken for another neighbourhood: %q", q, got)
 		}
 	}
 }

@@ -77,3 +77,34 @@ func TestNormAndFallback(t *testing.T) {
 		t.Errorf("missing message renders %q", got)
 	}
 }
+
+// Numbers come from configuration and facts (SESSION_TTL, RETENTION_DAYS,
+// the link's days, phone numbers, the call-back days), never from a
+// sentence: a sentence that wrote "30 dagen" would stay "30" when the
+// setting changes. Only these fixed figures may be written out.
+var fixedFigures = map[string]bool{
+	"113":         true, // the name of the suicide prevention line, "113 Zelfmoordpreventie"
+	"06-12345678": true, // example numbers in the phone step's help
+	"010-1234567": true,
+	"10":          true, // "a Dutch number has 10 digits"
+	"1":           true, // "1 uur", "1 hour": the singular form of a configured duration
+}
+
+var figure = regexp.MustCompile(`[0-9][0-9.:\- ]*[0-9]|[0-9]`)
+
+func TestNoFigureWrittenIntoASentence(t *testing.T) {
+	cat := load(t)
+	for _, lang := range locales.Languages {
+		for _, id := range cat.IDs(lang) {
+			// Rendered without data, every template value is "<no value>":
+			// what is left was written into the sentence.
+			raw := cat.T(lang, id, nil)
+			text := strings.ReplaceAll(raw, "<no value>", " ")
+			for _, f := range figure.FindAllString(text, -1) {
+				if !fixedFigures[strings.TrimSpace(f)] {
+					t.Errorf("%s %s: %q is written into the sentence; take it from the facts or the configuration: %q", lang, id, f, raw)
+				}
+			}
+		}
+	}
+}

@@ -321,7 +321,7 @@ func (d *Desk) CloseRelay(ctx context.Context, rel *relay) error {
 	}
 	d.log.Info("relay closed by staff", "ref", rel.Ref)
 	if n := d.notify[rel.Channel]; n != nil {
-		text := d.cat.T(rel.Lang, "desk.relay.closed", map[string]any{"Name": rel.Name, "Ref": rel.Ref})
+		text := d.cat.T(rel.Lang, "desk.relay.closed", d.withFacts(map[string]any{"Name": rel.Name, "Ref": rel.Ref}))
 		if err := n.Notify(ctx, rel.ChatID, text); err != nil {
 			d.log.Warn("tell resident relay closed", "ref", rel.Ref, "err", err)
 		}

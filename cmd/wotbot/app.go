@@ -39,7 +39,11 @@ func newCore(env func(string) string) (*core, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load messages: %w", err)
 	}
-	kb, err := knowledge.New(cat)
+	team := env("WOT_TEAM")
+	if team == "" {
+		team = knowledge.DefaultTeam
+	}
+	kb, err := knowledge.ForTeam(cat, team)
 	if err != nil {
 		return nil, fmt.Errorf("load knowledge: %w", err)
 	}
