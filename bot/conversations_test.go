@@ -153,7 +153,7 @@ func TestSubmitFailureKeepsAnswers(t *testing.T) {
 		mustHandle(t, c, text("flaky", m))
 	}
 	replies, err := c.Handle(context.Background(), text("flaky", "Versturen"))
-	if err == nil || len(replies) == 0 || !strings.Contains(replies[0].Text, "010-473 86 71") {
+	if err == nil || len(replies) == 0 || !strings.Contains(replies[0].Text, "010-754 15 15") {
 		t.Fatalf("failed submit: err %v, replies %+v", err, replies)
 	}
 	q.down = false

@@ -466,7 +466,7 @@ func TestStaleButtonAndNonText(t *testing.T) {
 	c.expectStep(StepTopic)
 	c.msg(Message{Kind: KindOption, Data: "urgency:danger"})
 	c.expectStep(StepTopic)
-	c.expectText("verlopen")
+	c.expectText("eerdere vraag")
 	c.msg(Message{Kind: KindOption, Data: "menu:hours"})
 	c.expectStep(StepTopic)
 	c.msg(Message{Kind: KindVoice})

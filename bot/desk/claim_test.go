@@ -86,7 +86,7 @@ func TestClaimRaceOneWinner(t *testing.T) {
 	if edit.MessageID != postID || edit.Method != "editMessageText" || len(edit.Buttons) != 0 {
 		t.Errorf("post not edited to show the claim: %+v", edit)
 	}
-	e.waitText(residentID+1, "Uw aanmelding "+req.Ref+" is opgepakt door "+winner+" van het WOT")
+	e.waitText(residentID+1, winner+" van het WOT heeft uw aanmelding "+req.Ref+" nu in behandeling")
 }
 
 func TestClaimInStaffChat(t *testing.T) {
@@ -113,8 +113,8 @@ func TestClaimInStaffChat(t *testing.T) {
 	e.waitText(staffChat, "Opgepakt door Fatima")
 	d.HandleGroupUpdate(ctx, tap(jan, "Jan", postID, claimData(req.Ref)))
 	e.waitText(staffChat, "Jan, "+req.Ref+" is al opgepakt door Fatima.")
-	e.waitText(residentID+1, "is opgepakt door Fatima van het WOT")
-	if n := strings.Count(fmt.Sprint(e.api.Sent(residentID+1)), "opgepakt"); n != 1 {
+	e.waitText(residentID+1, "Fatima van het WOT heeft uw aanmelding")
+	if n := strings.Count(fmt.Sprint(e.api.Sent(residentID+1)), "in behandeling"); n != 1 {
 		t.Errorf("resident told %d times", n)
 	}
 }
@@ -225,7 +225,7 @@ func TestRelayStopByResidentAndSluitInStaffChat(t *testing.T) {
 	if _, err := d.Claim(ctx, req.Ref, Staff{ID: jan, Name: "Jan"}); err != nil {
 		t.Fatal(err)
 	}
-	e.waitText(residentID+1, "Your registration "+req.Ref+" has been picked up by Jan of the WOT")
+	e.waitText(residentID+1, "Jan of the WOT is now handling your registration "+req.Ref)
 	out, _ := r.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: resident, Msg: dialog.Message{Kind: dialog.KindText, Text: "stop"}})
 	if len(out) != 1 || !strings.Contains(out[0].Text, "You have stopped") {
 		t.Fatalf("stop: %+v", out)

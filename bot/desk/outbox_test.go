@@ -60,7 +60,7 @@ func TestOutboxDeliversOnceAfterRedisOutage(t *testing.T) {
 		t.Fatal("Versturen with Redis gone: the session was saved?")
 	}
 	// Told plainly: kept, with the reference and the phone number.
-	phone := stack.Knowledge.Facts().Desk.Phone
+	phone := stack.Knowledge.Facts().CareLine.Phone
 	if len(replies) != 1 || replies[0].Ref == "" || !strings.Contains(replies[0].Text, replies[0].Ref) ||
 		!strings.Contains(replies[0].Text, "bewaard") || !strings.Contains(replies[0].Text, phone) {
 		t.Fatalf("resident told %+v", replies)

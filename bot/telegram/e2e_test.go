@@ -121,7 +121,7 @@ func TestE2EEnglishStaleVoice(t *testing.T) {
 	srv, stack := e2e(t)
 	const chat = 5002
 	first := turn(t, srv, chat, func() { srv.SendText(chat, chat, "/start", "en-US") })
-	if got := html.UnescapeString(first[0].Text); got != stack.Catalog.T("en", "welcome", nil) {
+	if got := html.UnescapeString(first[0].Text); got != stack.Catalog.T("en", "welcome", stack.Knowledge.TemplateFacts()) {
 		t.Errorf("English user got %q", got)
 	}
 	menu := first[len(first)-1]
