@@ -239,7 +239,8 @@ func (t *turn) label(data string) string {
 // what the bot keeps and for how long comes from its configuration.
 func (t *turn) answer(intent, question string, options []string) {
 	if intent == "privacy" {
-		t.say(t.tr("privacy.more", t.privacyData()), options)
+		// "delete my data" is a privacy question too: the button starts /vergeet.
+		t.say(t.tr("privacy.more", t.privacyData()), append([]string{"forget:ask"}, options...))
 		return
 	}
 	t.say(t.e.Knowledge.Answer(intent, t.s.Lang, question, t.now), options)
@@ -543,7 +544,7 @@ func (t *turn) validOption(data string) bool {
 	case "lang":
 		return true
 	case "forget":
-		return t.forgetAsked
+		return data == "forget:ask" || t.forgetAsked
 	case "menu":
 		return !t.inIntake()
 	case "phone_of":
@@ -580,6 +581,10 @@ func (t *turn) option(data string) {
 	case "menu":
 		t.menu(value)
 	case "forget":
+		if value == "ask" {
+			t.forget()
+			return
+		}
 		t.forgetAnswer(value == "yes")
 	case "phone_of":
 		t.s.Intake.PhoneOf = value

@@ -545,8 +545,11 @@ func (t *turn) submit() {
 	}
 	t.effects = append(t.effects, Submit{Request: req})
 	id := "done"
-	if req.Urgency == "danger" {
+	switch {
+	case req.Urgency == "danger":
 		id = "done.danger"
+	case req.ForOther:
+		id = "done.other"
 	}
-	t.say(t.tr(id, map[string]any{"Ref": req.Ref, "Due": t.e.Knowledge.FormatDate(t.s.Lang, due)}), shortMenu)
+	t.say(t.tr(id, map[string]any{"Ref": req.Ref, "Due": t.e.Knowledge.FormatDate(t.s.Lang, due), "Other": req.OtherName}), shortMenu)
 }

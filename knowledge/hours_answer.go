@@ -93,6 +93,18 @@ func (b *Base) hoursAnswer(lt *langText, text string, now time.Time) string {
 	return strings.Join(a.parts, "\n")
 }
 
+// careLineClosedNow is "\n" and when the care line can be called again, or
+// "" while it is open.
+func (b *Base) careLineClosedNow(lt *langText, now time.Time) string {
+	now = now.In(b.hours.loc)
+	if open, _ := b.hours.phone.OpenNow(now); open {
+		return ""
+	}
+	a := hoursAnswerer{b: b, lt: lt, st: &lt.services[serviceDesk], now: now, today: dateOf(now)}
+	a.careLineNow()
+	return "\n" + strings.Join(a.parts, "\n")
+}
+
 // careLineNow ends a walk-in desk answer with the number that is always
 // right, said for this moment: call now, or when the care line opens again
 // and the e-mail address meanwhile. Never "call the desk" when it is shut.

@@ -360,6 +360,12 @@ func (b *Base) Answer(intent, lang, question string, now time.Time) string {
 	if intent == "crisis" {
 		return a
 	}
+	switch intent {
+	case "human", "contact", "costs", "out_of_scope", "register_self", "register_other":
+		// These answers say "call the care line": when it is closed now,
+		// say so, and when it opens again.
+		a += b.careLineClosedNow(lt, now)
+	}
 	if other := b.OtherArea(lt.lang, question); other != "" {
 		switch intent {
 		case intentOutOfScope, "for_whom", "about", "greeting", "thanks":
