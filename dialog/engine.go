@@ -423,6 +423,12 @@ func (t *turn) command(txt string) {
 		t.answer("privacy", "", nil)
 		t.reask()
 	case "vergeet", "forget":
+		// "/vergeet ja" confirms in one message: while a staff member chats
+		// with the resident, a typed "ja" goes to them, a command does not.
+		if a := fold(arg); a == "ja" || a == "yes" {
+			t.forgetAnswer(true)
+			return
+		}
 		t.forget()
 	default:
 		t.say(t.tr("command.unknown", nil), nil)

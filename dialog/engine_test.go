@@ -554,6 +554,13 @@ func TestForget(t *testing.T) {
 	if c.s.Intake != nil {
 		t.Fatal("intake kept after /vergeet")
 	}
+	// One message confirms too (a typed "ja" may go to staff in a relay).
+	c.send("ik wil me aanmelden")
+	c.send("/vergeet ja")
+	c.expectText("niet gewist")
+	if c.s.Intake != nil {
+		t.Fatal("intake kept after /vergeet ja")
+	}
 	found := false
 	for _, e := range c.last.Effects {
 		_, found = e.(Forget)
