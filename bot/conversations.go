@@ -213,7 +213,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 			return c.undelivered(ctx, key, &rec, in.Seq), nil
 		}
 		msg := in.Msg
-		if err := c.lookupHeld(ctx, &msg); err != nil {
+		if err := c.lookupHeld(ctx, in, &msg); err != nil {
 			return c.unavailable(in), fmt.Errorf("look up consent link: %w", err)
 		}
 		turn := c.Engine.Handle(rec.State, msg, c.Now())
@@ -347,20 +347,41 @@ func (c *Conversations) apply(ctx context.Context, in Inbound, key string, turn 
 				return false, c.submitFailed(turn.State.Lang), fmt.Errorf("hold request %s: %w", e.Request.Ref, err)
 			}
 		case dialog.ConfirmHeld:
-			ok, err := c.confirmHeld(ctx, in, e)
+			res, err := c.confirmHeld(ctx, in, e)
+			switch {
+			case err != nil:
+				return false, c.unavailable(in), err
+			case res == heldGone: // expired or answered a moment ago
+				return false, []dialog.Reply{{Text: c.Catalog.T(turn.State.Lang, "link.expired", c.Facts), Step: dialog.StepEnded}}, nil
+			case res == heldOwn:
+				return false, c.ownLink(turn.State.Lang), nil
+			}
+		case dialog.DeclineHeld:
+			res, err := c.declineHeld(ctx, in, e)
 			if err != nil {
 				return false, c.unavailable(in), err
 			}
-			if !ok { // expired or answered a moment ago
-				return false, []dialog.Reply{{Text: c.Catalog.T(turn.State.Lang, "link.expired", c.Facts), Step: dialog.StepEnded}}, nil
-			}
-		case dialog.DeclineHeld:
-			if err := c.declineHeld(ctx, e); err != nil {
-				return false, c.unavailable(in), err
+			if res == heldOwn && !forgets(turn) { // on /vergeet, Forget withdraws it below
+				return false, c.ownLink(turn.State.Lang), nil
 			}
 		}
 	}
 	return forgot, kept, nil
+}
+
+// ownLink tells a registrant who answered their own consent link to
+// forward it; the request stays held for the person.
+func (c *Conversations) ownLink(lang string) []dialog.Reply {
+	return []dialog.Reply{{Text: c.Catalog.T(lang, "link.own", c.Facts)}}
+}
+
+func forgets(turn dialog.Turn) bool {
+	for _, e := range turn.Effects {
+		if _, ok := e.(dialog.Forget); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Conversations) unavailable(in Inbound) []dialog.Reply {
