@@ -206,7 +206,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		data, version, err := c.Sessions.Load(ctx, key)
 		if err != nil {
-			return c.unavailable(in), fmt.Errorf("load session %s: %w", key, err)
+			return c.unavailable(in), err
 		}
 		rec := c.decode(data, in)
 		if rec.seen(in.Seq) { // handled before: a redelivered update
@@ -248,7 +248,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		}
 		out, err := json.Marshal(rec)
 		if err != nil {
-			return c.unavailable(in), fmt.Errorf("encode session %s: %w", key, err)
+			return c.unavailable(in), fmt.Errorf("encode session: %w", err)
 		}
 		_, err = c.Sessions.Save(ctx, key, out, version)
 		if errors.Is(err, session.ErrConflict) {
@@ -260,14 +260,14 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 				return replies, nil
 			}
 			if decided {
-				return replies, fmt.Errorf("save session %s: %w", key, err)
+				return replies, err
 			}
-			return c.unavailable(in), fmt.Errorf("save session %s: %w", key, err)
+			return c.unavailable(in), err
 		}
 		c.Metrics.observe(before, turn)
 		return replies, nil
 	}
-	return c.unavailable(in), fmt.Errorf("save session %s: %d conflicting writers", key, maxAttempts)
+	return c.unavailable(in), fmt.Errorf("save session: %d conflicting writers", maxAttempts)
 }
 
 // savedAnyway tells whether a save that returned an error took effect: the
@@ -329,7 +329,7 @@ func (c *Conversations) apply(ctx context.Context, in Inbound, key string, turn 
 			c.Log.Info("request submitted", "ref", req.Ref, "channel", in.Channel, "duplicate", dup, "urgency", req.Urgency)
 		case dialog.Forget:
 			if err := c.Sessions.Delete(ctx, key); err != nil {
-				return false, c.unavailable(in), fmt.Errorf("forget session %s: %w", key, err)
+				return false, c.unavailable(in), err
 			}
 			if c.Held != nil {
 				if _, err := c.Held.Withdraw(ctx, dialog.Contact{Channel: in.Channel, ChatID: in.ChatID}); err != nil {
