@@ -141,7 +141,7 @@ func TestIntakeSelfByTyping(t *testing.T) {
 	c.expectStep(StepUrgency)
 	c.send("het kan wachten")
 	c.expectStep(StepName)
-	c.send("Fatima El Amrani")
+	c.send("Fatima <b>El</b> Amrani")
 	c.expectStep(StepPhone)
 	c.send("06 1234 5678")
 	c.expectStep(StepLocation)
@@ -149,7 +149,7 @@ func TestIntakeSelfByTyping(t *testing.T) {
 	c.expectStep(StepPrivacyConsent)
 	c.send("ja")
 	c.expectStep(StepConfirm)
-	c.expectText("Fatima El Amrani")
+	c.expectText("Fatima <b>El</b> Amrani")
 	c.expectText("+31612345678")
 	c.send("Versturen")
 	c.expectStep(StepDone)
@@ -159,7 +159,7 @@ func TestIntakeSelfByTyping(t *testing.T) {
 	}
 	r := reqs[0]
 	if r.ForOther || r.Topic != "parenting" || r.Urgency != "normal" || r.Phone != "+31612345678" ||
-		r.ContactVia != "phone" || r.Location != "home" || r.Name != "Fatima El Amrani" ||
+		r.ContactVia != "phone" || r.Location != "home" || r.Name != "Fatima <b>El</b> Amrani" ||
 		!strings.Contains(r.Description, "\n") || r.Consent.OtherAt != nil || r.CallbackDue != "2026-11-30" ||
 		!r.Consent.PrivacyAt.Equal(testNow) || !strings.HasPrefix(r.Consent.TextVersion, "nl-") {
 		t.Fatalf("request = %+v", r)

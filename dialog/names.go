@@ -13,6 +13,9 @@ import (
 // #hashtag, /command or phone number. Rather than guess at every form a
 // link can take, a name may hold only letters (of any script, visible),
 // their accents, spaces, the punctuation names use, and a digit or two.
+// Angle brackets and a slash inside a word are harmless (every channel
+// escapes them, and Telegram makes no command of "</b>"), and residents do
+// type them, so "Jan <b>de Vries</b>" is kept as typed.
 
 // maxNameDigits allows "Jan 2" but not a phone or card number.
 const maxNameDigits = 2
@@ -40,15 +43,21 @@ func nameProblem(v string) string {
 	case !strings.ContainsRune(v, '@') && looksLikeLink(v): // an e-mail address gets the next message
 		return "err.name.link"
 	}
-	digits := 0
+	digits, prev := 0, ' '
 	for _, r := range v {
 		switch {
 		case unicode.IsDigit(r):
 			digits++
+		case r == '/':
+			// "/vergeet" after a space is a command Telegram makes tappable.
+			if prev != '<' && !unicode.IsLetter(prev) && !unicode.IsDigit(prev) {
+				return "err.name.chars"
+			}
 		case nameRune(r):
 		default:
 			return "err.name.chars"
 		}
+		prev = r
 	}
 	if digits > maxNameDigits {
 		return "err.name.chars"
@@ -67,7 +76,7 @@ func nameRune(r rune) bool {
 	switch r {
 	case ' ', '-', '\u2010', '\u2011', '\u2013', // hyphens and en dash: Anne-Marie
 		'\'', '\u2018', '\u2019', '\u02bc', '\u05f3', // apostrophes: O'Brien, van 't Hof, Hebrew geresh
-		'.', ',', '(', ')', '&',
+		'.', ',', '(', ')', '&', '<', '>',
 		'\u00b7', '\u30fb': // middle dots: Catalan, Japanese
 		return true
 	}

@@ -60,7 +60,7 @@ func TestE2EIntakeByButtons(t *testing.T) {
 
 	// Then the whole intake, by buttons where there are buttons.
 	prefer := []string{"menu:reg_self", "who:self", "topic:money", "urgency:normal", "location:wot", "privacy_consent:yes", "confirm:send"}
-	texts := []string{"Ik heb schulden en de <b>rekeningen</b> stapelen zich op.", "Jan de Vries"}
+	texts := []string{"Ik heb schulden en de rekeningen stapelen zich op.", "Jan <b>de Vries</b>"}
 	replies = turn(t, srv, chat, func() { srv.SendText(chat, chat, "/aanmelden", "nl") })
 	for range 20 {
 		last := replies[len(replies)-1]
@@ -109,7 +109,7 @@ sent:
 	if req.Channel != "telegram" || req.ChatID != "5001" || req.Topic == "" || !strings.Contains(req.Phone, "612345678") {
 		t.Errorf("hand-off %+v", req)
 	}
-	// Every message went out as escaped HTML; the story with <b> never broke one.
+	// Every message went out as escaped HTML; the name with <b> never broke one.
 	for _, m := range srv.Sent(chat) {
 		if m.ParseMode != "HTML" {
 			t.Errorf("message without HTML parse mode: %q", m.Text)
