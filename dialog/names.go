@@ -77,7 +77,8 @@ func nameRune(r rune) bool {
 	case ' ', '-', '\u2010', '\u2011', '\u2013', // hyphens and en dash: Anne-Marie
 		'\'', '\u2018', '\u2019', '\u02bc', '\u05f3', // apostrophes: O'Brien, van 't Hof, Hebrew geresh
 		'.', ',', '(', ')', '&', '<', '>',
-		'\u00b7', '\u30fb': // middle dots: Catalan, Japanese
+		'\u00b7', '\u30fb', // middle dots: Catalan, Japanese
+		'\u200c', '\u200d': // joiners: Persian and Indic names (علی‌رضا)
 		return true
 	}
 	return false

@@ -83,7 +83,7 @@ func TestNamesRejectLinksMentionsAndInvisibles(t *testing.T) {
 func TestNamesStillAcceptRealNames(t *testing.T) {
 	for _, good := range []string{"Anna", "Anna de Wit", "J.P. de Vries", "Anne-Marie van 't Hof", "O’Brien",
 		"Ömer Yılmaz", "Nguyễn Thị Lan", "محمد العلي", "Олена Коваленко", "김민수", "李小龙", "Piet & Anna", "Jan 2",
-		"Jan <b>de Vries</b>", "Jan <script>", "Piet/Anna"} {
+		"Jan <b>de Vries</b>", "Jan <script>", "Piet/Anna", "علی\u200cرضا"} {
 		t.Run(good, func(t *testing.T) {
 			c := atStep(t, StepName)
 			c.send(good)
