@@ -41,6 +41,10 @@ func IsConsentToken(payload string) bool {
 // the WOT about them, except the registrant's own details.
 func (t *turn) openHeld(h HeldLookup) {
 	switch {
+	case h.Status == HeldOwn:
+		t.say(t.tr("link.own", nil), nil)
+		t.reask()
+		return
 	case h.Status == HeldUsed:
 		t.say(t.tr("link.used", nil), fullMenu)
 		return
@@ -59,6 +63,22 @@ func (t *turn) openHeld(h HeldLookup) {
 		Description: h.Description, Urgency: h.Urgency, Location: h.Location, ContactVia: h.ContactVia, PhoneOf: h.PhoneOf}
 	t.s.Step = StepOtherConfirm
 	t.ask()
+}
+
+// askHeld asks the person who opened the link whether the WOT may contact
+// them. The registrant's first name is quoted as what the registrant gave,
+// not stated by the bot; a name that is not one (held before names were
+// checked) is left out.
+//
+// Before Ja or Nee they read what they decide about: the topic, what was
+// written about them, the urgency, the place, whose phone is used, how long
+// it is kept and how to undo it.
+func (t *turn) askHeld(c *Confirming) {
+	id := "other_confirm.ask"
+	if nameProblem(normalizeName(c.RegistrantName)) != "" {
+		id = "other_confirm.ask.anonymous"
+	}
+	t.say(t.tr(id, t.confirmData(c)), stepOptions[StepOtherConfirm])
 }
 
 // answerHeld records the registered person's own answer.

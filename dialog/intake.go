@@ -44,7 +44,7 @@ func Ref(id string) string {
 // ask asks the question of the current step.
 func (t *turn) ask() {
 	if c := t.s.Confirming; c != nil && t.s.Step == StepOtherConfirm {
-		t.say(t.confirmText(c), stepOptions[StepOtherConfirm])
+		t.askHeld(c)
 		return
 	}
 	in := t.s.Intake
@@ -92,10 +92,10 @@ func (t *turn) ask() {
 	}
 }
 
-// confirmText is what a person who opened their consent link reads before
-// Ja or Nee: who registered them, what they wrote and chose, whose phone
-// is used, and what is kept for how long.
-func (t *turn) confirmText(c *Confirming) string {
+// confirmData is what a person who opened their consent link reads about
+// the request before Ja or Nee. The registrant's name is never put into the
+// contact line: it may not be a name (see askHeld).
+func (t *turn) confirmData(c *Confirming) map[string]any {
 	d := t.privacyData()
 	d["Registrant"] = c.RegistrantName
 	d["Topic"] = t.tr(labelID("topic:"+c.Topic), nil)
@@ -108,11 +108,11 @@ func (t *turn) confirmText(c *Confirming) string {
 	}
 	switch {
 	case c.ContactVia == "chat":
-		d["Phone"] = t.tr("confirm.phone.chat", d)
+		d["Phone"] = t.tr("confirm.phone.chat", nil)
 	case c.PhoneOf == "registrant" || c.PhoneOf == "person":
-		d["Phone"] = t.tr("confirm.phone."+c.PhoneOf, d)
+		d["Phone"] = t.tr("confirm.phone."+c.PhoneOf, nil)
 	}
-	return t.tr("other_confirm.ask", d)
+	return d
 }
 
 func (t *turn) privacyText() string {
@@ -376,18 +376,14 @@ func (t *turn) knowledgeQuestion(c Classification) bool {
 }
 
 func (t *turn) nameAnswer(txt string, set func(string)) {
-	v := strings.Join(strings.Fields(txt), " ")
-	switch {
-	case !hasLetter(v):
-		t.say(t.tr("err.name", nil), nil)
+	v := normalizeName(txt)
+	if id := nameProblem(v); id != "" {
+		t.say(t.tr(id, map[string]any{"Max": maxName}), nil)
 		t.ask()
-	case utf8.RuneCountInString(v) > maxName:
-		t.say(t.tr("err.name.long", map[string]any{"Max": maxName}), nil)
-		t.ask()
-	default:
-		set(v)
-		t.advance()
+		return
 	}
+	set(v)
+	t.advance()
 }
 
 func (t *turn) descriptionAnswer(txt string) {

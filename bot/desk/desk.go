@@ -577,16 +577,28 @@ func escape(s string) string { return html.EscapeString(s) }
 
 // consentMethod says in words how the other person's consent was given:
 // staff must know whether to check it before acting.
+// A link confirmation proves only that someone with the link said yes,
+// from the chat named, and when.
 func (d *Desk) consentMethod(req dialog.Request) string {
-	if req.Consent.Method == "confirmed" && req.Consent.OtherAt != nil {
+	if req.Consent.Method != "confirmed" {
+		return d.t("desk.consent.declared", nil)
+	}
+	id, chat := "desk.consent.confirmed", "-"
+	if oc := req.OtherContact; oc != nil {
+		chat = oc.Channel + " " + oc.ChatID
+		if oc.Channel == req.Channel && oc.ChatID == req.ChatID {
+			id = "desk.consent.confirmed_own"
+		}
+	}
+	date, clock := "-", "-"
+	if req.Consent.OtherAt != nil {
 		at := req.Consent.OtherAt.In(d.loc())
-		date := at.Format("2006-01-02")
+		date, clock = at.Format("2006-01-02"), at.Format("15:04")
 		if d.cal != nil {
 			date = d.cal.FormatDate(d.cfg.StaffLang, at)
 		}
-		return d.t("desk.consent.confirmed", map[string]any{"Other": req.OtherName, "Date": date, "Time": at.Format("15:04")})
 	}
-	return d.t("desk.consent.declared", nil)
+	return d.t(id, map[string]any{"Chat": chat, "Other": req.OtherName, "Date": date, "Time": clock})
 }
 
 // locationText is where the conversation takes place, said for staff:

@@ -161,6 +161,7 @@ func TestPostForSomeoneElse(t *testing.T) {
 		r.Name, r.ForOther, r.OtherName, r.OtherConsent = "Piet Jansen", true, "Anna de Wit", true
 		r.PhoneOf, r.Location = "person", "home"
 		r.Consent.Method, r.Consent.OtherAt = "confirmed", &at
+		r.OtherContact = &dialog.Contact{Channel: "telegram", ChatID: "777"}
 	}))
 	e.enqueue(e.request(func(r *dialog.Request) {
 		r.Name, r.ForOther, r.OtherName, r.OtherConsent = "Kees", true, "Mevrouw Smit", true
@@ -175,7 +176,7 @@ func TestPostForSomeoneElse(t *testing.T) {
 		"\nVoor: Anna de Wit\n",
 		"\nTelefoon: 06-12345678 (nummer van Anna de Wit zelf)\n",
 		"\nGesprek: bij de persoon thuis (Anna de Wit), niet bij de melder\n",
-		"\nToestemming van Anna de Wit: bevestigd door Anna de Wit zelf in de chat, op dinsdag 24 november om 10:30\n",
+		"\nToestemming van Anna de Wit: iemand met de persoonlijke link zei ja op dinsdag 24 november om 10:30, vanuit telegram 777, een andere chat dan die van de melder. Dat bewijst niet wie het was: vraag bij het eerste contact of Anna de Wit zelf ja zegt\n",
 		"\nAangemeld door: Kees (de melder), telefoon 06-12345678 of via de chat\n",
 		"\nTelefoon: 06-12345678 (nummer van de melder, Kees)\n",
 		"\nToestemming van Mevrouw Smit: alleen volgens de melder. Vraag het na bij het eerste contact\n",
