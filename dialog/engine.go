@@ -554,7 +554,7 @@ func (t *turn) validOption(data string) bool {
 	case "menu":
 		return !t.inIntake()
 	case "phone_of":
-		return t.s.Step == StepPhone && t.s.Intake != nil && t.s.Intake.askPhoneOf()
+		return t.s.Step == StepPhone && t.s.Intake != nil && t.s.Intake.ForOther
 	case "edit":
 		return t.s.Step == StepConfirm && t.s.Intake.Editing
 	}
@@ -593,8 +593,10 @@ func (t *turn) option(data string) {
 		}
 		t.forgetAnswer(value == "yes")
 	case "phone_of":
-		t.s.Intake.PhoneOf = value
-		t.advance()
+		// Whose number comes next: the phone question is asked again.
+		in := t.s.Intake
+		in.PhoneOf, in.Phone, in.ContactVia = value, "", ""
+		t.ask()
 	case "edit":
 		t.edit(Step(value))
 	default:

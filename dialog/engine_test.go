@@ -229,7 +229,7 @@ func TestConsentLink(t *testing.T) {
 	c := newConvo(t)
 	c.send("/aanmelden")
 	for _, m := range []string{"Voor iemand anders", "ja", "Ik stuur een link door", "Anna de Wit", "Wonen",
-		"Haar huis is vochtig en ze durft de verhuurder niet te bellen.", "1", "Piet Jansen", "0612345678", "van haar", "1", "ja"} {
+		"Haar huis is vochtig en ze durft de verhuurder niet te bellen.", "1", "Piet Jansen", "0612345678", "1", "ja"} {
 		c.send(m)
 	}
 	c.expectStep(StepConfirm)

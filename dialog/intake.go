@@ -74,11 +74,17 @@ func (t *turn) ask() {
 	case StepName:
 		t.say(t.tr("ask.name"+other, nil), nil)
 	case StepPhone:
-		if in.askPhoneOf() {
-			t.say(t.tr("ask.phone_of", map[string]any{"Other": in.OtherName, "Phone": DisplayPhone(in.Phone)}), []string{"phone_of:registrant", "phone_of:person"})
+		if in.ForOther {
+			// A typed number is the person's, unless the registrant asks to
+			// be called: the contact person must know whom they call.
+			if in.PhoneOf == "registrant" {
+				t.say(t.tr("ask.phone.other.registrant", data), []string{"phone_of:person", "phone:chat"})
+				return
+			}
+			t.say(t.tr("ask.phone.other", data), []string{"phone_of:registrant", "phone:chat"})
 			return
 		}
-		t.say(t.tr("ask.phone"+other, data), stepOptions[StepPhone])
+		t.say(t.tr("ask.phone", data), stepOptions[StepPhone])
 	case StepLocation:
 		t.say(t.tr("ask.location"+other, data), stepOptions[StepLocation])
 	case StepPrivacyConsent:
@@ -251,7 +257,7 @@ func answered(s Step, in *Intake) bool {
 	case StepName:
 		return in.Name != ""
 	case StepPhone:
-		return in.ContactVia != "" && !in.askPhoneOf()
+		return in.ContactVia != ""
 	case StepLocation:
 		return in.Location != ""
 	case StepPrivacyConsent:
@@ -359,7 +365,7 @@ func (t *turn) repeatsLastAnswer(txt string) bool {
 		return same(in.OtherName)
 	case StepPhone:
 		e164, problem := NormalizePhone(txt)
-		return problem == PhoneOK && e164 == in.Phone && !in.askPhoneOf()
+		return problem == PhoneOK && e164 == in.Phone
 	}
 	return false
 }
@@ -413,19 +419,14 @@ func (t *turn) phoneAnswer(txt string) {
 		return
 	}
 	in := t.s.Intake
-	in.Phone, in.ContactVia, in.PhoneOf = e164, "phone", ""
-	if in.ForOther {
-		t.ask() // whose number is it?
-		return
+	in.Phone, in.ContactVia = e164, "phone"
+	switch {
+	case !in.ForOther:
+		in.PhoneOf = "registrant"
+	case in.PhoneOf != "registrant":
+		in.PhoneOf = "person" // asked as the person's number
 	}
-	in.PhoneOf = "registrant"
 	t.advance()
-}
-
-// askPhoneOf reports whether the phone step still asks whose number it is:
-// for someone else, the contact person must know whom they are calling.
-func (in *Intake) askPhoneOf() bool {
-	return in.ForOther && in.ContactVia == "phone" && in.Phone != "" && in.PhoneOf == ""
 }
 
 // choose applies a chosen option at an option step.
