@@ -99,6 +99,10 @@ type Config struct {
 	Workers    int // posts in flight; default 16
 	// StaffLang is the language of staff-chat messages; default "nl".
 	StaffLang string
+	// StaffChatPerMinute paces what the desk sends to the staff chat:
+	// Telegram allows a bot about 20 messages a minute in one group.
+	// Default 20.
+	StaffChatPerMinute int
 }
 
 func (c *Config) defaults() {
