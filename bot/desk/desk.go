@@ -20,7 +20,9 @@
 //	chat:<ch>:<chat>  set of a resident chat's request ids (/vergeet)
 //	forgot:<ch>:<chat> when the chat last said /vergeet (unread entries)
 //	relay:<ch>:<chat> hash id, staff, name, lang, ref: an open relay
-//	staff:<user id>   the request id a staff member relays for
+//	relays:<user id>  set of the request ids a staff member has open relays for
+//	staff:<user id>   the one relay of a staff member, from before relays:
+//	                  (read and ended, never written)
 //	notify            ids whose resident was not yet told of the claim
 //
 // Exactly once: a request is acknowledged on the stream only after its post
@@ -134,6 +136,9 @@ func (c *Config) defaults() {
 	if c.Workers <= 0 {
 		c.Workers = 16
 	}
+	if c.StaffChatPerMinute <= 0 {
+		c.StaffChatPerMinute = 20
+	}
 }
 
 // Desk is the staff desk. It is safe for concurrent use; several desks may
@@ -150,6 +155,7 @@ type Desk struct {
 	notify  map[string]bot.Notifier
 	posted  func(ref string) // test and benchmark hook
 	groupOK sync.Once
+	staffQ  laterQueue // notes and edits in the staff chat
 }
 
 // Deps are what a desk works with besides Redis.
@@ -175,6 +181,9 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 	}
 	if d.now == nil {
 		d.now = time.Now
+	}
+	if p, ok := d.send.(interface{ SetGroupRate(int) }); ok {
+		p.SetGroupRate(cfg.StaffChatPerMinute)
 	}
 	return d
 }

@@ -144,32 +144,42 @@ func TestClaimLostIsAToast(t *testing.T) {
 // is given, instead of running into Telegram's limit.
 func TestGroupPostsArePaced(t *testing.T) {
 	e := newEnv(t, nil)
-	// 600 a minute: a post every 100 ms after a short burst.
-	d := e.desk("a", func(c *Config, _ *Deps) { c.StaffChatPerMinute = 600 })
-	const n = 12
+	const perMinute, n = 300, 16
+	d := e.desk("a", func(c *Config, _ *Deps) { c.StaffChatPerMinute = perMinute })
 	for range n {
 		e.enqueue(e.request())
 	}
 	run(t, d)
-	e.waitPosts(n, 10*time.Second)
+	e.waitPosts(n, 20*time.Second)
 	var at []time.Time
 	for _, c := range e.api.Calls("sendMessage") {
 		if c.Params["chat_id"] == fmt.Sprint(staffChat) {
 			at = append(at, c.At)
 		}
 	}
-	// Whatever the burst, no second may hold more than the pace allows.
+	burst, perSec := groupBudget(perMinute)
+	// Between any two posts, no more went out than the bucket allows.
 	for i := range at {
-		in := 0
-		for j := i; j < len(at) && at[j].Sub(at[i]) < time.Second; j++ {
-			in++
-		}
-		if in > 10 {
-			t.Errorf("%d posts within one second at a pace of 600 a minute", in)
+		for j := i + 1; j < len(at); j++ {
+			allowed := float64(burst) + perSec*at[j].Sub(at[i]).Seconds() + 1
+			if float64(j-i+1) > allowed {
+				t.Fatalf("%d posts within %v; the pace allows %.1f", j-i+1, at[j].Sub(at[i]), allowed)
+			}
 		}
 	}
-	if span := at[len(at)-1].Sub(at[0]); span < 500*time.Millisecond {
-		t.Errorf("%d posts in %v: not paced", len(at), span)
+}
+
+// The default pace stays within Telegram's 20 messages a minute per group.
+func TestGroupBudget(t *testing.T) {
+	for _, n := range []int{0, 1, 5, 20, 60, 1000} {
+		burst, perSec := groupBudget(n)
+		want := n
+		if n == 0 {
+			want = DefaultGroupPerMinute
+		}
+		if got := float64(burst) + perSec*60; burst < 1 || got > float64(max(want, 2))+1e-9 {
+			t.Errorf("groupBudget(%d): burst %d, %.2f/s: %.1f a minute", n, burst, perSec, got)
+		}
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/go-telegram/bot/models"
 
@@ -275,7 +274,6 @@ func TestRelayLongMessagesAreSplit(t *testing.T) {
 	}
 }
 
-func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
 // Item 8: text passed between people is cleaned as intake text is: no
 // direction overrides, bells or escapes reach the other side.
