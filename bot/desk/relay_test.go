@@ -274,7 +274,6 @@ func TestRelayLongMessagesAreSplit(t *testing.T) {
 	}
 }
 
-
 // Item 8: text passed between people is cleaned as intake text is: no
 // direction overrides, bells or escapes reach the other side.
 func TestRelayTextIsCleaned(t *testing.T) {
