@@ -68,10 +68,7 @@ func (d *Desk) requestOfGroupMessage(ctx context.Context, m *models.Message) str
 	if id, err := d.rdb.Get(ctx, d.key("msg", strconv.Itoa(m.ID))).Result(); err == nil {
 		return id
 	}
-	refs := refsIn(m.Text)
-	if lead := leadingRef.FindString(m.Text); lead != "" {
-		refs = refsIn(lead)
-	}
+	refs := refsOfReplied(m.Text)
 	if len(refs) != 1 {
 		return ""
 	}

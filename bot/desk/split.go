@@ -30,15 +30,12 @@ func splitText(s string, max int) []string {
 	}
 	var out []string
 	for s != "" {
-		if utf16Len(s) <= max {
-			out = append(out, s)
-			break
-		}
 		// end: the byte offset after the last rune that fits.
-		end, units, lastNL, lastSpace := 0, 0, -1, -1
+		end, units, lastNL, lastSpace, full := 0, 0, -1, -1, false
 		for i, r := range s {
 			u := utf16.RuneLen(r)
 			if units+u > max {
+				full = true
 				break
 			}
 			units += u
@@ -49,6 +46,10 @@ func splitText(s string, max int) []string {
 			case unicode.IsSpace(r):
 				lastSpace = end
 			}
+		}
+		if !full {
+			out = append(out, s)
+			break
 		}
 		if end == 0 { // cannot happen with max >= 2; a guard for max 1 and a surrogate pair
 			_, end = utf8.DecodeRuneInString(s)

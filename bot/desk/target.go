@@ -27,6 +27,19 @@ func refsIn(s string) []string {
 // is not passed on.
 var leadingRef = regexp.MustCompile(`(?i)^\s*\[?WOT-[A-Z0-9]{4,12}\]?\s*[:,.\-–]?\s*`)
 
+// tagRe is the tag in front of a resident's message relayed to staff:
+// "[WOT-7K3M9Q] Inwoner: ...".
+var tagRe = regexp.MustCompile(`(?i)^\s*\[WOT-[A-Z0-9]{4,12}\]`)
+
+// refsOfReplied lists the references of a message replied to: its tag when
+// it has one (the resident's text after it may name others), else all.
+func refsOfReplied(text string) []string {
+	if tag := tagRe.FindString(text); tag != "" {
+		return refsIn(tag)
+	}
+	return refsIn(text)
+}
+
 // target is what a staff member's private message is for.
 type target struct {
 	rel  *openRelay // nil: not relayed
@@ -51,10 +64,7 @@ func pickTarget(rels []openRelay, replyTo, text string) target {
 		}
 		return nil
 	}
-	refs := refsIn(replyTo)
-	if lead := leadingRef.FindString(replyTo); lead != "" {
-		refs = refsIn(lead) // the tag of a relayed message
-	}
+	refs := refsOfReplied(replyTo)
 	if len(refs) == 1 {
 		if r := find(refs[0]); r != nil {
 			return target{rel: r, text: text}
