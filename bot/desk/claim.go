@@ -329,6 +329,9 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 	if d.send == nil {
 		return fmt.Errorf("relay %s: no Telegram sender", rel.Ref)
 	}
+	// No retry_after is slept in the resident's chat beyond this.
+	ctx, cancel := context.WithTimeout(ctx, 2*groupWait)
+	defer cancel()
 	id := "desk.relay.from_resident"
 	if crisis {
 		id = "desk.relay.from_resident_crisis"

@@ -309,6 +309,12 @@ func (d *Desk) Run(ctx context.Context) error {
 			d.processBatch(ctx, s.Messages)
 		}
 	}
+	// Notes and edits still queued for the staff chat get a moment to go out.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := d.Flush(fctx); err != nil {
+		d.log.Warn("desk: staff chat notes not sent before stop", "err", err)
+	}
 	return nil
 }
 
