@@ -42,6 +42,7 @@ import (
 	"html"
 	"log/slog"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -496,9 +497,34 @@ type claimInfo struct {
 	At   time.Time
 }
 
+// postRoom is how much of Telegram's 4,096 characters a post may fill,
+// leaving room for what is added to it later (claimed, closed).
+const postRoom = maxMessage - 200
+
 // postText is the staff post of a request: every field the resident gave,
-// escaped, because the chat reads it as HTML.
+// escaped, because the chat reads it as HTML. A story too long for one
+// message is shortened in the post (a post that does not fit would never
+// go out); staff read it whole with "wotbot staff show".
 func (d *Desk) postText(req dialog.Request, dup bool, claimed *claimInfo) string {
+	text := d.renderPost(req, dup, claimed)
+	story := []rune(req.Description)
+	keep := len(story)
+	note := d.t("desk.post.shortened", map[string]any{"Ref": req.Ref})
+	for over := visibleLen(text) - postRoom; over > 0 && keep > 0; over = visibleLen(text) - postRoom {
+		keep = max(keep-over, 0)
+		req.Description = strings.TrimSpace(string(story[:keep])) + "… " + note
+		text = d.renderPost(req, dup, claimed)
+	}
+	return text
+}
+
+var htmlTagRe = regexp.MustCompile(`<[^>]*>`)
+
+// visibleLen is the length Telegram counts of an HTML message: without
+// tags, entities as one character, in UTF-16 units.
+func visibleLen(s string) int { return utf16Len(html.UnescapeString(htmlTagRe.ReplaceAllString(s, ""))) }
+
+func (d *Desk) renderPost(req dialog.Request, dup bool, claimed *claimInfo) string {
 	e := html.EscapeString
 	lang := d.cfg.StaffLang
 	data := map[string]any{

@@ -336,3 +336,26 @@ func groupReplyTo(user int64, name string, replyTo int, replyText, text string) 
 	u.Message.ReplyToMessage.Text = replyText
 	return u
 }
+
+// A request with the longest story the intake keeps still fits in one
+// staff post (Telegram's 4,096 characters), or it would never be posted.
+func TestLongestRequestIsPosted(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.desk("a")
+	story := strings.Repeat("Ik heb een brief 😀 gekregen & ", 200)
+	story = string([]rune(story)[:4000])
+	req, _ := e.posted(d, func(r *dialog.Request) { r.Description = story; r.Urgency = "danger" })
+	p := e.posts()
+	text := html.UnescapeString(p[len(p)-1].Text)
+	if !strings.Contains(text, req.Ref) || !strings.Contains(text, "Ik heb een brief") || !strings.Contains(text, "ingekort") {
+		t.Errorf("post: %.200q", text)
+	}
+	// Claimed and closed, the edits still fit.
+	if _, err := d.Claim(context.Background(), req.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(context.Background(), req.Ref); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(staffChat, "Afgesloten.")
+}

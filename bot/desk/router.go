@@ -201,7 +201,10 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 		if ended {
 			d.log.Info("relay ended by resident", "ref", rel.Ref)
 			if d.send != nil {
-				if _, err := d.send.SendMessage(ctx, rel.Staff, d.t("desk.relay.stopped_staff", map[string]any{"Ref": rel.Ref}), nil, 0); err != nil {
+				sctx, cancel := context.WithTimeout(ctx, groupWait) // no long retry_after in the resident's chat
+				_, err := d.send.SendMessage(sctx, rel.Staff, d.t("desk.relay.stopped_staff", map[string]any{"Ref": rel.Ref}), nil, 0)
+				cancel()
+				if err != nil {
 					d.log.Warn("tell staff relay stopped", "ref", rel.Ref, "err", err)
 				}
 			}
