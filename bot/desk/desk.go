@@ -522,7 +522,9 @@ var htmlTagRe = regexp.MustCompile(`<[^>]*>`)
 
 // visibleLen is the length Telegram counts of an HTML message: without
 // tags, entities as one character, in UTF-16 units.
-func visibleLen(s string) int { return utf16Len(html.UnescapeString(htmlTagRe.ReplaceAllString(s, ""))) }
+func visibleLen(s string) int {
+	return utf16Len(html.UnescapeString(htmlTagRe.ReplaceAllString(s, "")))
+}
 
 func (d *Desk) renderPost(req dialog.Request, dup bool, claimed *claimInfo) string {
 	e := html.EscapeString
