@@ -367,7 +367,7 @@ func (d *Desk) processBatch(ctx context.Context, msgs []redis.XMessage) {
 		d.process(ctx, msgs[0])
 		return
 	}
-	sem := make(chan struct{}, d.cfg.Workers)
+	sem := make(chan struct{}, d.postWorkers())
 	var wg sync.WaitGroup
 	for _, m := range msgs {
 		sem <- struct{}{}
@@ -378,6 +378,17 @@ func (d *Desk) processBatch(ctx context.Context, msgs []redis.XMessage) {
 		}()
 	}
 	wg.Wait()
+}
+
+// postWorkers is how many posts may be in flight at once. A post holds its
+// request's "posting" lease (MinIdle) while it waits for the staff chat's
+// pace; were it to wait past the lease, another desk would post the
+// request again. So no more posts start than the pace lets out within half
+// the lease.
+func (d *Desk) postWorkers() int {
+	burst, perSec := groupBudget(d.cfg.StaffChatPerMinute)
+	n := float64(burst) + perSec*d.cfg.MinIdle.Seconds()/2
+	return max(1, min(d.cfg.Workers, int(n)))
 }
 
 // process handles one stream entry; it is acknowledged only when it needs

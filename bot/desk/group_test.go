@@ -218,3 +218,27 @@ func TestGroup429PausesAllPosts(t *testing.T) {
 		}
 	}
 }
+
+// Posts waiting for the staff chat's pace never wait past their posting
+// lease (MinIdle), or another desk would post them again.
+func TestPostWorkersFitTheLease(t *testing.T) {
+	for _, tc := range []struct {
+		perMinute int
+		minIdle   time.Duration
+		want      int
+	}{
+		{20, 30 * time.Second, 6},       // 2 at once, then 18 a minute: the 6th waits about 13 s
+		{20, 2 * time.Second, 2},        // a short lease: only the burst
+		{1000000, 30 * time.Second, 16}, // no real pace: all workers
+	} {
+		d := New(nil, Config{StaffChatPerMinute: tc.perMinute, MinIdle: tc.minIdle}, Deps{})
+		got := d.postWorkers()
+		if got != tc.want {
+			t.Errorf("%d a minute, lease %v: %d workers, want %d", tc.perMinute, tc.minIdle, got, tc.want)
+		}
+		burst, perSec := groupBudget(tc.perMinute)
+		if wait := float64(got-burst) / perSec; wait > tc.minIdle.Seconds()/2 {
+			t.Errorf("%d a minute: the last post waits %.1f s of a %v lease", tc.perMinute, wait, tc.minIdle)
+		}
+	}
+}
