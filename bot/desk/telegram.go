@@ -78,7 +78,9 @@ func groupBudget(perMinute int) (burst int, perSec float64) {
 	if perMinute <= 0 {
 		perMinute = DefaultGroupPerMinute
 	}
-	burst = min(max(perMinute/10, 1), 10)
+	// A tenth of a minute's worth at once, at most 10, or what a tenth of a
+	// second allows at a pace far above Telegram's (a test server).
+	burst = min(max(perMinute/10, 1), max(10, perMinute/600))
 	return burst, float64(max(perMinute-burst, 1)) / 60
 }
 
