@@ -24,6 +24,7 @@
 //	staff:<user id>   the one relay of a staff member, from before relays:
 //	                  (read and ended, never written)
 //	notify            ids whose resident was not yet told of the claim
+//	pace:<chat id>    hash tat, hold: the staff chat's pace, shared by desks
 //
 // Exactly once: a request is acknowledged on the stream only after its post
 // succeeded, and a post is made only while the hash has no staff message id.
@@ -185,6 +186,9 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 	}
 	if p, ok := d.send.(interface{ SetGroupRate(int) }); ok {
 		p.SetGroupRate(cfg.StaffChatPerMinute)
+	}
+	if p, ok := d.send.(interface{ SetGroupPacer(GroupPacer) }); ok && rdb != nil {
+		p.SetGroupPacer(redisPace{rdb: rdb, prefix: cfg.Prefix, perMinute: cfg.StaffChatPerMinute})
 	}
 	return d
 }

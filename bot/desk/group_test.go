@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/telegram"
 	"github.com/wotschiedam/wotbot/bot/telegramtest"
 )
@@ -148,10 +149,27 @@ func TestGroupPostsArePaced(t *testing.T) {
 	e := newEnv(t, nil)
 	const perMinute, n = 300, 16
 	d := e.desk("a", func(c *Config, _ *Deps) { c.StaffChatPerMinute = perMinute })
-	for range n {
-		e.enqueue(e.request())
+	// A second desk (another replica, with its own Bot API client) shares
+	// the pace: Telegram counts per group, not per process.
+	other, err := NewTelegramSender(e.api.Token, e.api.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// It reads its own stream, so both desks post at the same time.
+	stream2 := e.stream + "2"
+	d2 := e.desk("b", func(c *Config, deps *Deps) {
+		c.StaffChatPerMinute, c.Stream, deps.Sender = perMinute, stream2, other
+	})
+	q2 := handoff.New(e.rdb, stream2)
+	for i := range n {
+		if i%2 == 0 {
+			e.enqueue(e.request())
+		} else if _, _, err := q2.Enqueue(context.Background(), e.request()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	run(t, d)
+	run(t, d2)
 	e.waitPosts(n, 20*time.Second)
 	var at []time.Time
 	for _, c := range e.api.Calls("sendMessage") {

@@ -29,6 +29,15 @@ type TelegramSender struct {
 	mu        sync.Mutex
 	perMinute int
 	groups    map[int64]*groupPace
+	shared    GroupPacer // when set, the pace of groups, shared with other processes
+}
+
+// SetGroupPacer makes the sender pace groups with p (the desk's, shared in
+// Redis among replicas) instead of on its own.
+func (s *TelegramSender) SetGroupPacer(p GroupPacer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shared = p
 }
 
 // DefaultGroupPerMinute is how many messages a minute the sender allows
@@ -192,9 +201,20 @@ func (s *TelegramSender) AnswerCallback(ctx context.Context, queryID, text strin
 // ctx's deadline is not started: the error is returned at once. Calls to a
 // group wait for its pace first. The token never shows in the error.
 func (s *TelegramSender) retry(ctx context.Context, chatID int64, fn func() error) error {
-	pace := s.paceOf(chatID)
+	s.mu.Lock()
+	shared := s.shared
+	s.mu.Unlock()
+	var pace *groupPace
+	if shared == nil || chatID >= 0 {
+		shared, pace = nil, s.paceOf(chatID)
+	}
 	for attempt := 1; ; attempt++ {
-		if pace != nil {
+		switch {
+		case shared != nil:
+			if err := shared.Wait(ctx, chatID); err != nil {
+				return err
+			}
+		case pace != nil:
 			if err := pace.wait(ctx); err != nil {
 				return err
 			}
@@ -208,8 +228,16 @@ func (s *TelegramSender) retry(ctx context.Context, chatID int64, fn func() erro
 			return errors.New(strings.ReplaceAll(err.Error(), s.token, "***"))
 		}
 		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+		if shared != nil {
+			// The next wait sleeps it, with every other call to the group;
+			// should Redis not take the hold, this call sleeps it alone.
+			if shared.Hold(ctx, chatID, wait) != nil && !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+			continue
+		}
 		if pace != nil {
-			pace.hold(wait) // the next wait sleeps it, with every other call to the group
+			pace.hold(wait)
 			continue
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
