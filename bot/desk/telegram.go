@@ -20,7 +20,8 @@ import (
 
 // TelegramSender posts to the staff chat and reaches Telegram residents
 // through the Bot API. It implements Sender and bot.Notifier. What it sends
-// to a group is paced within Telegram's limit for one group (SetGroupRate),
+// to a group is paced within Telegram's limit for one group (SetGroupRate;
+// shared with other processes through SetGroupPacer, which the desk sets),
 // and a 429 from a group holds every call to that group for retry_after.
 type TelegramSender struct {
 	api   *tg.Bot
