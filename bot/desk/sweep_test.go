@@ -148,7 +148,9 @@ func TestForget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.waitText(staffChat, req.Ref+" is ingetrokken door de inwoner")
+	if err := d.Flush(ctx); err != nil { // the notes and edits go out in the background
+		t.Fatal(err)
+	}
 	if n := notes(e, req.Ref+" is ingetrokken door de inwoner"); n != 1 {
 		t.Errorf("%d withdrawal notes, want 1", n)
 	}
