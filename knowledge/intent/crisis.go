@@ -46,17 +46,31 @@ type phrase struct {
 }
 
 func parseCrisis(data []byte) (*crisisNet, error) {
-	var doc struct {
-		NL     []string `yaml:"nl"`
-		EN     []string `yaml:"en"`
-		Except []string `yaml:"except"`
-	}
+	// One list of phrases per language ("nl", "en", "tr", ...), in file
+	// order, and the exceptions under "except".
+	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("parse: want a mapping of language to phrases")
+	}
+	var all, except []string
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		var list []string
+		if err := root.Content[i+1].Decode(&list); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", root.Content[i].Value, err)
+		}
+		if root.Content[i].Value == "except" {
+			except = append(except, list...)
+		} else {
+			all = append(all, list...)
+		}
+	}
 	cn := &crisisNet{}
 	seen := map[phrase]bool{}
-	for _, s := range append(doc.NL, doc.EN...) {
+	for _, s := range all {
 		p, words, ok := compilePhrase(s)
 		if !ok {
 			return nil, fmt.Errorf("phrase %q has no letters", s)
@@ -66,11 +80,13 @@ func parseCrisis(data []byte) (*crisisNet, error) {
 		}
 		seen[p] = true
 		cn.phrases = append(cn.phrases, p)
-		if words == 1 && len(p.key) >= fuzzyMinLen {
+		// Only Latin-script words get the one-typo match: in Arabic script
+		// one letter turns "انتحار" (suicide) into "انتظار" (waiting).
+		if words == 1 && len(p.key) >= fuzzyMinLen && isASCII(p.key) {
 			cn.fuzzy = append(cn.fuzzy, p)
 		}
 	}
-	for _, s := range doc.Except {
+	for _, s := range except {
 		p, _, ok := compilePhrase(s)
 		if !ok {
 			return nil, fmt.Errorf("exception %q has no letters", s)
@@ -234,4 +250,13 @@ func withinOneEdit(a, b string) bool {
 		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:] // swap
 	}
 	return a[i+1:] == b[i:] // insertion in a
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
