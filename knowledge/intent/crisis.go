@@ -43,6 +43,7 @@ func index(ps []phrase) map[string][]phrase {
 type phrase struct {
 	key    string // squeezed
 	prefix bool
+	lang   string // the list it came from; "" for exceptions
 }
 
 func parseCrisis(data []byte) (*crisisNet, error) {
@@ -55,26 +56,32 @@ func parseCrisis(data []byte) (*crisisNet, error) {
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, errors.New("parse: want a mapping of language to phrases")
 	}
-	var all, except []string
+	type entry struct{ text, lang string }
+	var all []entry
+	var except []string
 	root := doc.Content[0]
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		var list []string
+		key := root.Content[i].Value
 		if err := root.Content[i+1].Decode(&list); err != nil {
-			return nil, fmt.Errorf("parse %s: %w", root.Content[i].Value, err)
+			return nil, fmt.Errorf("parse %s: %w", key, err)
 		}
-		if root.Content[i].Value == "except" {
+		if key == "except" {
 			except = append(except, list...)
-		} else {
-			all = append(all, list...)
+			continue
+		}
+		for _, s := range list {
+			all = append(all, entry{s, key})
 		}
 	}
 	cn := &crisisNet{}
 	seen := map[phrase]bool{}
-	for _, s := range all {
-		p, words, ok := compilePhrase(s)
+	for _, e := range all {
+		p, words, ok := compilePhrase(e.text)
 		if !ok {
-			return nil, fmt.Errorf("phrase %q has no letters", s)
+			return nil, fmt.Errorf("phrase %q has no letters", e.text)
 		}
+		p.lang = e.lang
 		if seen[p] {
 			continue
 		}
@@ -147,7 +154,7 @@ func squeeze(norm string) squeezed {
 
 // find calls fn for every occurrence of a phrase from idx that starts at a
 // word start, until fn returns true.
-func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bool {
+func (sq *squeezed) find(idx map[string][]phrase, fn func(p phrase, from, to int) bool) bool {
 	for _, i := range sq.starts {
 		if i < 0 {
 			continue
@@ -156,7 +163,7 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bo
 		for n := 1; n <= indexLen && n <= len(rest); n++ {
 			for _, p := range idx[rest[:n]] {
 				j := i + len(p.key)
-				if strings.HasPrefix(rest, p.key) && (p.prefix || sq.end[j]) && fn(i, j) {
+				if strings.HasPrefix(rest, p.key) && (p.prefix || sq.end[j]) && fn(p, i, j) {
 					return true
 				}
 			}
@@ -165,13 +172,15 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bo
 	return false
 }
 
-func (cn *crisisNet) match(norm string) bool {
+// match reports whether norm holds a crisis phrase, and the language of
+// the list the phrase came from.
+func (cn *crisisNet) match(norm string) (bool, string) {
 	if norm == "" {
-		return false
+		return false, ""
 	}
 	sq := squeeze(norm)
 	var masked []bool
-	sq.find(cn.exceptByStart, func(from, to int) bool {
+	sq.find(cn.exceptByStart, func(_ phrase, from, to int) bool {
 		if masked == nil {
 			masked = make([]bool, len(sq.text))
 		}
@@ -188,11 +197,12 @@ func (cn *crisisNet) match(norm string) bool {
 		}
 		return true
 	}
-	if sq.find(cn.byStart, free) {
-		return true
-	}
-	if len(cn.fuzzy) == 0 {
-		return false
+	lang := ""
+	if sq.find(cn.byStart, func(p phrase, from, to int) bool {
+		lang = p.lang
+		return free(from, to)
+	}) {
+		return true, lang
 	}
 	// One typo in a long single-word phrase ("zelfmort", "mishandleing").
 	// The first two letters must be right: "leerkracht" is one letter
@@ -216,15 +226,15 @@ func (cn *crisisNet) match(norm string) bool {
 			if p.prefix {
 				for n := len(p.key) - 1; n <= len(p.key)+1 && n <= len(word); n++ {
 					if withinOneEdit(word[:n], p.key) {
-						return true
+						return true, p.lang
 					}
 				}
 			} else if withinOneEdit(word, p.key) {
-				return true
+				return true, p.lang
 			}
 		}
 	}
-	return false
+	return false, ""
 }
 
 // withinOneEdit reports whether a and b differ by at most one insertion,

@@ -68,8 +68,13 @@ func Load() (*Classifier, error) {
 // (empty, emoji only, gibberish), is out_of_scope.
 func (c *Classifier) Classify(text string) dialog.Classification {
 	norm := features.Normalize(text)
-	lang := detectLang(norm)
-	if c.crisis.match(norm) {
+	lang := detectLang(text, norm)
+	if hit, phraseLang := c.crisis.match(norm); hit {
+		// Words of distress are rarely function words: the phrase's own
+		// language tells when nothing else does.
+		if lang == "" {
+			lang = phraseLang
+		}
 		return dialog.Classification{Intent: Crisis, Confidence: 1, Lang: lang, Keyword: true}
 	}
 	set := c.feat.Extract(norm)
@@ -88,7 +93,8 @@ func (c *Classifier) Classify(text string) dialog.Classification {
 
 // IsCrisis reports whether text contains a crisis phrase.
 func (c *Classifier) IsCrisis(text string) bool {
-	return c.crisis.match(features.Normalize(text))
+	hit, _ := c.crisis.match(features.Normalize(text))
+	return hit
 }
 
 // Labels returns the intents the classifier can return.
