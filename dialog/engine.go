@@ -196,15 +196,16 @@ func (t *turn) finish() Turn {
 var teamWorksInDutch = map[string]bool{"tr": true, "ar": true, "pl": true}
 
 // tellTeamLanguage adds that notice to the first turn answered in such a
-// language, before the turn's last reply so its options stay last. A turn
-// with the safety numbers waits: nothing may stand between those.
+// language, right after the turn's first reply: the welcome or answer comes
+// first, and a question that follows keeps its place. A turn with the
+// safety numbers waits: nothing may come before or between those.
 func (t *turn) tellTeamLanguage() {
 	if t.s.TeamLangTold || !teamWorksInDutch[t.s.Lang] || t.numbersShown {
 		return
 	}
 	t.s.TeamLangTold = true
-	last := t.replies[len(t.replies)-1]
-	t.replies = append(t.replies[:len(t.replies)-1], Reply{Text: t.tr("notice.dutch_team", nil)}, last)
+	rest := append([]Reply{{Text: t.tr("notice.dutch_team", nil)}}, t.replies[1:]...)
+	t.replies = append(t.replies[:1], rest...)
 }
 
 // tr renders a message; the knowledge base's facts are always available to it.

@@ -3,6 +3,7 @@ package locales
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Unicode directional isolates: text between FSI and PDI is laid out on its
@@ -26,8 +27,8 @@ func RTL(lang string) bool { return lang == "ar" }
 // them; it never crosses a line break. Text already inside an isolate is
 // left alone, so Isolate(Isolate(s)) == Isolate(s).
 func Isolate(s string) string {
-	if !needsIsolate(s) {
-		return s
+	if !needsIsolate(s) || !utf8.ValidString(s) {
+		return s // nothing to hold together, or not text the bot wrote
 	}
 	rs := []rune(s)
 	var b strings.Builder
@@ -65,7 +66,7 @@ func Isolate(s string) string {
 				end = j + 1
 				continue
 			}
-			if !inRun(rs[j]) {
+			if !inRun(rs, j) {
 				break
 			}
 		}
@@ -101,11 +102,27 @@ func ltrStart(rs []rune, i int) bool {
 	return rs[i] == '+' && i+1 < len(rs) && unicode.IsDigit(rs[i+1])
 }
 
-// inRun: neutrals that may sit inside a stretch ("06-12345678",
-// "09.30 tot 18.00", "Stadserf 1, Schiedam", "info@wot.nl").
-func inRun(r rune) bool {
+// inRun: neutrals that may sit inside a stretch: spaces between words and
+// numbers ("010-473 86 71", "Veilig Thuis"), and punctuation inside a word
+// or number ("06-12345678", "09.30", "info@wot.nl", "t.me/wotbot?start=x").
+// Punctuation before a space or the end belongs to the sentence, and so do
+// brackets, so "(balie):" keeps its brackets and colon outside.
+func inRun(rs []rune, j int) bool {
+	switch rs[j] {
+	case ' ', '\u00a0':
+		return true
+	}
+	// Punctuation, or a run of it ("://"), directly followed by more.
+	k := j
+	for k < len(rs) && inWord(rs[k]) {
+		k++
+	}
+	return k > j && k < len(rs) && ltr(rs[k])
+}
+
+func inWord(r rune) bool {
 	switch r {
-	case ' ', '\u00a0', '.', ',', ':', '-', '–', '/', '+', '(', ')', '@', '_', '\'', '&', '#':
+	case '.', ',', ':', '-', '–', '/', '+', '@', '_', '\'', '&', '#', '?', '=', '%':
 		return true
 	}
 	return false

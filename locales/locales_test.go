@@ -13,7 +13,7 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-func load(t *testing.T) *locales.Catalog {
+func load(t testing.TB) *locales.Catalog {
 	t.Helper()
 	cat, err := locales.Load(knowledge.MessageFiles())
 	if err != nil {
