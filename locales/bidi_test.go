@@ -82,6 +82,7 @@ func arabicTexts(t testing.TB) (ids []string, texts map[string]string) {
 		"Other": "mevrouw De Vries", "Value": "06-12345678", "Link": "https://t.me/wotbot?start=k3m9q7",
 		"Name": "Fatima", "Registrant": "Fatima", "Text": "شكرا", "Time": "01-12 14:05",
 		"Step": cat.T("ar", "stepname.phone", nil), "Topic": cat.T("ar", "opt.topic.money", nil),
+		"Chat": "telegram 4711", "Count": 2, "Example": "WOT-7K3M9Q", "First": "Fatima", "List": "WOT-7K3M9Q: Fatima\nWOT-4H8P2R: Karim",
 	} {
 		data[k] = v
 	}
