@@ -77,3 +77,46 @@ func TestCrisisInEveryLanguageAndState(t *testing.T) {
 		t.Logf("%s: safety numbers in %s in %d/%d (message, state) pairs", lang, lang, shown, total)
 	}
 }
+
+// A held-out question in Turkish, Arabic or Polish, asked as the first
+// message of a conversation (ask without --lang), is answered in its own
+// language, and its everyday messages raise no crisis answer.
+func TestAnswerInTheQuestionsLanguage(t *testing.T) {
+	c, err := newCore(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC)
+	for _, lang := range []string{"tr", "ar", "pl"} {
+		data, err := os.ReadFile("../../knowledge/testdata/heldout." + lang + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []struct{ Text, Intent string }
+		if err := yaml.Unmarshal(data, &items); err != nil {
+			t.Fatal(err)
+		}
+		same, crisisShown, crisis := 0, 0, 0
+		for _, it := range items {
+			res := c.ask(it.Text, "", now)
+			if res.Lang == lang {
+				same++
+			} else {
+				t.Logf("%s: %q answered in %s", lang, it.Text, res.Lang)
+			}
+			if it.Intent == "crisis" {
+				crisis++
+				if strings.Contains(res.Answer, "112") && strings.Contains(res.Answer, "0800-0113") {
+					crisisShown++
+				} else {
+					t.Errorf("%s: crisis %q got no safety numbers", lang, it.Text)
+				}
+			}
+		}
+		rate := float64(same) / float64(len(items))
+		t.Logf("%s: answered in %s for %d/%d held-out questions (%.3f); crisis numbers %d/%d", lang, lang, same, len(items), rate, crisisShown, crisis)
+		if rate < 0.98 {
+			t.Errorf("%s: answered in the question's language for %.3f, want >= 0.98", lang, rate)
+		}
+	}
+}

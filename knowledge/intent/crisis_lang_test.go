@@ -36,27 +36,35 @@ func TestCrisisOtherLanguages(t *testing.T) {
 		if len(cases.MustHit) < 20 || len(cases.MustNotHit) < 15 {
 			t.Fatalf("%s: only %d crisis and %d everyday cases", lang, len(cases.MustHit), len(cases.MustNotHit))
 		}
-		hit, model := 0, 0
+		hit := 0
 		for _, s := range cases.MustHit {
 			got := c.Classify(s)
 			switch {
 			case got.Intent == Crisis && got.Keyword:
 				hit++
 			case got.Intent == Crisis:
-				model++
 				t.Errorf("%s: %q caught by the model only, not the keyword net", lang, s)
 			default:
 				t.Errorf("%s: crisis message not caught: %q (got %s)", lang, s, got.Intent)
 			}
 		}
-		false_ := 0
+		false_, model := 0, 0
 		for _, s := range cases.MustNotHit {
 			if c.IsCrisis(s) {
 				false_++
-				t.Errorf("%s: false alarm on %q", lang, s)
+				t.Errorf("%s: false alarm of the keyword net on %q", lang, s)
+			} else if got := c.Classify(s); got.Intent == Crisis {
+				model++
+				t.Logf("%s: the model over-warns on %q (%.2f)", lang, s, got.Confidence)
 			}
 		}
-		t.Logf("%s: crisis recall %d/%d by the keyword net (+%d by the model alone), false alarms %d/%d",
-			lang, hit, len(cases.MustHit), model, false_, len(cases.MustNotHit))
+		// The keyword net must never cry wolf. The model may over-warn now
+		// and then (one warning too many beats one too few, as crisis.yaml
+		// says), but not often: at most 1 in 10 everyday messages.
+		if model*10 > len(cases.MustNotHit) {
+			t.Errorf("%s: the model called %d of %d everyday messages a crisis", lang, model, len(cases.MustNotHit))
+		}
+		t.Logf("%s: crisis recall %d/%d by the keyword net, false alarms of the net %d/%d, of the model %d/%d",
+			lang, hit, len(cases.MustHit), false_, len(cases.MustNotHit), model, len(cases.MustNotHit))
 	}
 }

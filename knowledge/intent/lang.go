@@ -1,8 +1,11 @@
 package intent
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Function words that tell the bot's languages apart. Words two languages
@@ -26,11 +29,11 @@ var enWords = set(`i you your my mine we our us they he she it the a an and or b
 
 // Turkish as typed, with or without diacritics (after Normalize).
 var trWords = set(`ve bir bu ne nasil nerede neden niye icin ben benim bana beni sen siz
-	sizin size sizi biz bizim var yok mi mu misiniz musunuz miyim miyiz degil degilim evet
+	sizin size sizi biz bizim var yok mu misiniz musunuz miyim miyiz degil degilim evet
 	hayir merhaba selam selamlar tesekkur tesekkurler tesekkurederim sagol sagolun lutfen
 	yardim yardima istiyorum istiyoruz lazim gerek kac kadar zaman saat saatte acik
 	acikmi kapali bugun yarin cocuk cocugum cocuklarim borc borcum borclarim para ev evim
-	kira randevu kayit kaydolmak olmak olur nedir kimdir kim hangi gibi ama cok daha simdi
+	kira randevu kayit kaydolmak olmak olur nedir kimdir hangi gibi ama cok daha simdi
 	artik hic abla hocam iyi gunler aksamlar hosca gorusuruz annem babam esim kocam
 	ediyorum edebilir misin yapabilir nasilsiniz ya da ile ilgili hakkinda konusmak
 	birisi biri kimse sorum soru sorunum sorun`)
@@ -42,7 +45,8 @@ var plWords = set(`jest nie czy sie jak gdzie kiedy mam mnie moj moja moje moi p
 	czynne godziny kosztuje koszt dlug dlugi dlugow mieszkanie praca pracy dzieci dziecko
 	dzieckiem zasilek zglosic zapisac umowic wizyte rozmowa porozmawiac polsku tak juz
 	teraz jutro dzisiaj bo tez bardzo jakie ktos kto maz zona syn corka sobie swoje
-	mamy macie pytanie pytam wiem zadzwonic dzwonic`)
+	mamy macie pytanie pytam wiem zadzwonic dzwonic widzenia zobaczenia uslyszenia
+	dobranoc panstwu samo gdzie jestescie wasz wasze nasz nasze jego jej ich`)
 
 // Moroccan Darija (and a little Levantine) in Latin letters, as typed:
 // 3 = ع, 7 = ح, 9 = ق. Arabic script is told by its letters.
@@ -54,6 +58,8 @@ var darijaWords = set(`salam slm alikom alaykom aleykom salamo chokran choukran 
 	wlad wladi mrati rajli khoya khti momkin 3lach imta fo9ach fu9ach ghda lyoum nhar sa3a
 	smahli smh besslama bslama hadchi hna 3andi andi 3ndi wakha safi bghit nhder nhdar
 	m3a shi kifash yallah mezyan mzyan`)
+
+var enAlsoPolish = set(`i do to no a`)
 
 func set(words string) map[string]bool {
 	m := map[string]bool{}
@@ -75,11 +81,36 @@ const (
 
 var langNames = [numLangs]string{"nl", "en", "tr", "ar", "pl"}
 
+// parseLexicon reads lexicon_gen.yaml: per language, the words only its
+// examples use.
+func parseLexicon(data []byte) (map[string]int, error) {
+	var doc map[string][]string
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	lex := map[string]int{}
+	for lang, words := range doc {
+		idx := -1
+		for i, n := range langNames {
+			if n == lang {
+				idx = i
+			}
+		}
+		if idx < 0 {
+			return nil, fmt.Errorf("unknown language %q", lang)
+		}
+		for _, w := range words {
+			lex[w] = idx
+		}
+	}
+	return lex, nil
+}
+
 // detectLang returns the language raw (and its normalised form norm)
 // clearly is written in: "nl", "en", "tr", "ar" or "pl", or "" when it does
 // not tell. Arabic script counts for Arabic; letters only Turkish or Polish
 // use (ş ğ ı; ą ę ł ń ś ź ż ć) count for those; then function words.
-func detectLang(raw, norm string) string {
+func detectLang(raw, norm string, lexicon map[string]int) string {
 	var score [numLangs]float64
 	arabic, latin, other := 0, 0, 0
 	for i, r := range raw {
@@ -112,7 +143,13 @@ func detectLang(raw, norm string) string {
 			score[scoreNL]++
 		}
 		if enWords[w] {
-			score[scoreEN]++
+			// English words that are also everyday Polish ("i", "do",
+			// "to", "no", "a") count half.
+			if enAlsoPolish[w] {
+				score[scoreEN] += 0.5
+			} else {
+				score[scoreEN]++
+			}
 		}
 		if trWords[w] {
 			score[scoreTR]++
@@ -122,6 +159,13 @@ func detectLang(raw, norm string) string {
 		}
 		if darijaWords[w] {
 			score[scoreAR]++
+		}
+		// A word only one language's examples use, unless a list above
+		// already counted it for that language.
+		if l, ok := lexicon[w]; ok {
+			if !(l == scoreTR && trWords[w] || l == scorePL && plWords[w] || l == scoreAR && darijaWords[w]) {
+				score[l]++
+			}
 		}
 	}
 	best, second := 0, -1
