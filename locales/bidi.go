@@ -117,7 +117,12 @@ func inRun(rs []rune, j int) bool {
 	for k < len(rs) && inWord(rs[k]) {
 		k++
 	}
-	return k > j && k < len(rs) && ltr(rs[k])
+	if k > j && k < len(rs) && ltr(rs[k]) {
+		return true
+	}
+	// The full stop of an abbreviation inside a Latin name: "Dr. Willem".
+	return rs[j] == '.' && j > 0 && unicode.Is(unicode.Latin, rs[j-1]) &&
+		j+2 < len(rs) && rs[j+1] == ' ' && unicode.Is(unicode.Latin, rs[j+2])
 }
 
 func inWord(r rune) bool {

@@ -180,6 +180,7 @@ func TestIsolate(t *testing.T) {
 		{"مثلاً +212 612 345 678. أو", "مثلاً \u2068+212 612 345 678\u2069. أو"},
 		{"سطر\nWOT", "سطر\n\u2068WOT\u2069"},
 		{"بدون أرقام", "بدون أرقام"},
+		{"المكتب في Dr. Willem Dreesplein 2.", "المكتب في \u2068Dr. Willem Dreesplein 2\u2069."},
 		{"\u2068WOT\u2069 و 5", "\u2068WOT\u2069 و \u20685\u2069"},
 	} {
 		got := locales.Isolate(tc.in)
