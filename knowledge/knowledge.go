@@ -15,7 +15,7 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-//go:embed facts.yaml teams/*.yaml answers.nl.yaml answers.en.yaml
+//go:embed facts.yaml teams/*.yaml answers.*.yaml
 var files embed.FS
 
 // DefaultTeam is the team whose file (teams/<team>.yaml) New loads.

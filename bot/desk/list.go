@@ -109,6 +109,9 @@ func (d *Desk) WriteShow(w io.Writer, rec *Record) error {
 		"Location": d.locationText(req), "Description": req.Description,
 		"Channel": req.Channel, "Claimed": claimed,
 	})
+	if l := d.languageLine(req); l != "" {
+		text += "\n" + l
+	}
 	if req.ForOther {
 		text += "\n" + d.t("desk.cli.for_other", map[string]any{"OtherName": req.OtherName, "Method": d.consentMethod(req),
 			"Registrant": d.registrantContact(req), "PhoneOf": d.phoneOf(req)})
