@@ -188,11 +188,14 @@ func (c *Conversations) resent(ctx context.Context, key string, in Inbound, rec 
 // undelivered returns the replies of an update handled before if they never
 // reached the resident: it must be the chat's newest turn (older turns'
 // replies went out before the next update was handled), and its delivery is
-// not marked within the grace period.
-func (c *Conversations) undelivered(ctx context.Context, key string, rec *record, seq int64) []dialog.Reply {
+// not marked within the grace period. When the marks cannot be read (Redis
+// going down), the resident is told it does not work now, not left without
+// an answer: typing the message again then brings the replies (resent).
+func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string, rec *record) ([]dialog.Reply, error) {
 	dl, ok := c.Sessions.(DeliveryLog)
+	seq := in.Seq
 	if !ok || rec.Last == nil || rec.Last.Seq != seq {
-		return nil
+		return nil, nil
 	}
 	grace := c.RedeliveryGrace
 	if grace <= 0 {
@@ -202,18 +205,18 @@ func (c *Conversations) undelivered(ctx context.Context, key string, rec *record
 	for {
 		got, err := dl.Delivered(ctx, key)
 		if err != nil {
-			return nil // cannot tell: better silent than twice
+			return c.unavailable(in), err // cannot tell: not twice, not silent
 		}
 		if got == seq {
-			return nil
+			return nil, nil
 		}
 		if !time.Now().Before(deadline) {
 			c.Log.Info("sending the replies of a redelivered update again", "update", seq)
-			return rec.Last.Replies
+			return rec.Last.Replies, nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return nil, ctx.Err()
 		case <-time.After(grace / 20):
 		}
 	}
@@ -279,7 +282,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		}
 		rec := c.decode(data, in)
 		if rec.seen(in.Seq) { // handled before: a redelivered update
-			return c.undelivered(ctx, key, &rec, in.Seq), nil
+			return c.undelivered(ctx, in, key, &rec)
 		}
 		if replies, ok, err := c.resent(ctx, key, in, &rec, version); errors.Is(err, session.ErrConflict) {
 			continue

@@ -19,6 +19,15 @@ type outageStore struct {
 	*session.Store
 	armed     bool
 	loadsDown int
+	// markDown fails the reads of delivery marks.
+	markDown bool
+}
+
+func (s *outageStore) Delivered(ctx context.Context, key string) (int64, error) {
+	if s.markDown {
+		return 0, errors.New("connection refused")
+	}
+	return s.Store.Delivered(ctx, key)
 }
 
 func (s *outageStore) Load(ctx context.Context, key string) ([]byte, int64, error) {
@@ -166,4 +175,30 @@ func TestSameTextRunsAgainOnceAnswered(t *testing.T) {
 			t.Fatalf("an hour later the old turn's replies came back: %q", texts(want))
 		}
 	})
+}
+
+// A replica saved a turn and was killed before sending its replies; the
+// update comes again to the other replica while Redis is going down, so it
+// cannot tell whether the replies went out. The resident is told it does
+// not work now rather than left without an answer, and typing the answer
+// again brings the lost replies.
+func TestRedeliveryDuringOutageIsAnswered(t *testing.T) {
+	r := newResendStack(t)
+	r.c.RedeliveryGrace = 50 * time.Millisecond
+	r.seq++
+	in := text("resend", "Jan de Vries")
+	in.Seq = r.seq
+	lost, err := r.c.Handle(context.Background(), in) // ... and the process dies
+	if err != nil || lastStep(lost) != dialog.StepPhone {
+		t.Fatalf("name: err %v, replies %q", err, texts(lost))
+	}
+	r.store.markDown = true
+	got, err := r.c.Handle(context.Background(), in)
+	if err == nil || len(got) == 0 || lastStep(got) == dialog.StepPhone {
+		t.Fatalf("redelivery with Redis going down: err %v, replies %q; want a \"not working now\" reply", err, texts(got))
+	}
+	r.store.markDown = false
+	if got := r.send("Jan de Vries"); !slices.Equal(texts(got), texts(lost)) {
+		t.Fatalf("the name typed again was answered %q, want the lost %q", texts(got), texts(lost))
+	}
 }
