@@ -188,9 +188,9 @@ func (c *Conversations) resent(ctx context.Context, key string, in Inbound, rec 
 // undelivered returns the replies of an update handled before if they never
 // reached the resident: it must be the chat's newest turn (older turns'
 // replies went out before the next update was handled), and its delivery is
-// not marked within the grace period. When the marks cannot be read (Redis
-// going down), the resident is told it does not work now, not left without
-// an answer: typing the message again then brings the replies (resent).
+// not marked within the grace period. When the mark cannot be read at all
+// in that time (Redis down), the resident is told it does not work now, not
+// left without an answer: typing the message again brings them (resent).
 func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string, rec *record) ([]dialog.Reply, error) {
 	dl, ok := c.Sessions.(DeliveryLog)
 	seq := in.Seq
@@ -202,15 +202,22 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 		grace = time.Second
 	}
 	deadline := time.Now().Add(grace)
+	var readErr error // Redis going down: no mark can land meanwhile
+	read := false
 	for {
 		got, err := dl.Delivered(ctx, key)
-		if err != nil {
-			return c.unavailable(in), err // cannot tell: not twice, not silent
-		}
-		if got == seq {
+		switch {
+		case err != nil:
+			readErr = err
+		case got == seq:
 			return nil, nil
+		default:
+			read = true
 		}
 		if !time.Now().Before(deadline) {
+			if !read { // cannot tell: neither twice nor silent
+				return c.unavailable(in), readErr
+			}
 			c.Log.Info("sending the replies of a redelivered update again", "update", seq)
 			return rec.Last.Replies, nil
 		}
