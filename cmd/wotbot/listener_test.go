@@ -140,6 +140,11 @@ func TestServeWebhookNotStarved(t *testing.T) {
 		if len(api.Sent(chat)) == 0 {
 			t.Error("update answered 200 but the resident got no reply")
 		}
+		// The chat's rate limit is counted in Redis, shared by the replicas.
+		key := fmt.Sprintf("rate:wot:telegram:%d", chat)
+		if n, err := e.rdb.Exists(context.Background(), key).Result(); err != nil || n != 1 {
+			t.Errorf("rate limit key %s: exists %d, err %v; want the shared limit in Redis", key, n, err)
+		}
 	}
 	begin = time.Now()
 	if code, err := fetch(health, 5*time.Second); err != nil || code != 200 {
