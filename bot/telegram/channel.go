@@ -14,8 +14,11 @@
 //     conversation layer ignore the repeat.
 //   - A chat that sends more than Config.RateLimit messages within
 //     Config.RateWindow gets one slow-down note; its further messages are
-//     dropped (not queued) until it sends fewer, because a resident who is
-//     flooding is better helped by a pause than by a backlog of answers.
+//     dropped (not queued) before any Bot API call, because a resident who
+//     is flooding is better helped by a pause than by a backlog of answers.
+//     With WithRateLimiter the count is shared by all replicas (in Redis: a
+//     burst of RateLimit, then RateLimit per RateWindow); without it, each
+//     process drops until the chat sends fewer.
 //   - Bot API calls honour 429 retry_after and back off on 5xx and network
 //     errors, at most Config.SendAttempts tries within Config.SendBudget.
 //     A chat waits in its own runner, so other chats are not held up.

@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"html"
 	"net/http"
 	"sync"
@@ -126,4 +127,38 @@ func waitQuiet(t *testing.T, srv *telegramtest.Server, chat int64) {
 		}
 	}
 	t.Fatal("the bot kept calling the API for 20 s")
+}
+
+// failingLimiter is a shared limiter whose Redis is down.
+type failingLimiter struct{}
+
+func (failingLimiter) Allow(context.Context, string, int, time.Duration) (bool, bool, error) {
+	return false, false, errors.New("redis: connection refused")
+}
+
+// With the shared limiter down, each replica still limits on its own.
+func TestCallbackFloodSharedLimiterDown(t *testing.T) {
+	srv := newServer(t)
+	conv := newFakeConv()
+	ch, err := New(testConfig(srv), conv, catalog, WithLogger(quietLogger()), WithRateLimiter(failingLimiter{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ch.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	const chat = 44
+	var last int64
+	for range 100 {
+		last = srv.PressButton(chat, 7, "topic:geld")
+	}
+	if err := srv.WaitOffset(last+1, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitQuiet(t, srv, chat)
+	c := floodResult(t, srv, chat)
+	if handled := len(conv.handled()); handled != 20 || c.answers != 20 || c.notes != 1 {
+		t.Errorf("shared limiter down, 100 taps: handled %d, %d answers, %d notes; want 20, 20, 1", handled, c.answers, c.notes)
+	}
 }

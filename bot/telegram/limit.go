@@ -23,7 +23,11 @@ func WithRateLimiter(l RateLimiter) Option { return func(c *Channel) { c.limiter
 // fails (Redis down), the chat's own limiter in this process decides.
 func (c *Channel) limit(ctx context.Context, chatID int64, ch *chat, t time.Time) (drop, notify bool) {
 	if c.limiter != nil {
-		ok, notify, err := c.limiter.Allow(ctx, "telegram:"+strconv.FormatInt(chatID, 10), c.cfg.RateLimit, c.cfg.RateWindow)
+		// A Redis that hangs must not hold the chat up: past this the
+		// process's own count decides.
+		lctx, cancel := context.WithTimeout(ctx, sharedLimitWait)
+		ok, notify, err := c.limiter.Allow(lctx, "telegram:"+strconv.FormatInt(chatID, 10), c.cfg.RateLimit, c.cfg.RateWindow)
+		cancel()
 		if err == nil {
 			return !ok, notify
 		}
@@ -32,3 +36,6 @@ func (c *Channel) limit(ctx context.Context, chatID int64, ch *chat, t time.Time
 	}
 	return ch.limited(t, c.cfg.RateLimit, c.cfg.RateWindow)
 }
+
+// sharedLimitWait bounds one call to the shared limiter.
+const sharedLimitWait = 500 * time.Millisecond
