@@ -72,3 +72,17 @@ func TestBadLimit(t *testing.T) {
 		t.Error("limit 0 accepted")
 	}
 }
+
+// BenchmarkAllow is the cost the shared limit adds to each update: one
+// script call (EVALSHA) to Redis.
+func BenchmarkAllow(b *testing.B) {
+	l := New(redistest.Client(b), redistest.Prefix(b))
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, _, err := l.Allow(ctx, "telegram:"+string(rune('a'+i%26)), 1_000_000, time.Second); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
