@@ -255,3 +255,14 @@ func TestConnGuardShedsLongestIdle(t *testing.T) {
 		t.Error("an active or new connection was closed")
 	}
 }
+
+// METRICS_ADDR is meant to be private: the same address as LISTEN_ADDR
+// would put /metrics back on the public listener.
+func TestMetricsAddrSameAsListenRefused(t *testing.T) {
+	_, err := ConfigFromEnv(func(k string) string {
+		return map[string]string{EnvToken: "1:x", EnvListenAddr: ":8080", EnvMetricsAddr: ":8080"}[k]
+	})
+	if err == nil || !strings.Contains(err.Error(), EnvMetricsAddr) {
+		t.Errorf("METRICS_ADDR = LISTEN_ADDR: err %v, want a refusal naming %s", err, EnvMetricsAddr)
+	}
+}
