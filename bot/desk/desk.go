@@ -78,6 +78,9 @@ type Calendar interface {
 // Config says where the desk reads and posts. Zero values take the defaults noted.
 type Config struct {
 	Stream   string // the hand-off stream; default "wot:handoff"
+	// DeadStream receives entries of Stream that cannot be read; default
+	// Stream + ":dead".
+	DeadStream string
 	Group    string // consumer group; default "staff"
 	Consumer string // this desk's name in the group; default host-pid
 	// Prefix is put before every key of the desk; it should be a hash tag
@@ -109,6 +112,7 @@ func (c *Config) defaults() {
 	}
 	def(&c.Stream, "wot:handoff")
 	def(&c.Group, "staff")
+	def(&c.DeadStream, c.Stream+":dead")
 	def(&c.Prefix, "{wot:desk}:")
 	def(&c.StaffLang, locales.Default)
 	if c.Consumer == "" {
@@ -145,6 +149,7 @@ type Desk struct {
 	now     func() time.Time
 	notify  map[string]bot.Notifier
 	posted  func(ref string) // test and benchmark hook
+	m       *Metrics
 	groupOK sync.Once
 }
 
@@ -159,13 +164,15 @@ type Deps struct {
 	Notifiers map[string]bot.Notifier // how residents are reached, per channel
 	// OnPosted, when set, is called after a request was posted (benchmarks).
 	OnPosted func(ref string)
+	// Metrics counts what the desk does; nil counts nothing.
+	Metrics *Metrics
 }
 
 // New builds a desk.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 	cfg.defaults()
 	d := &Desk{cfg: cfg, rdb: rdb, send: deps.Sender, cat: deps.Catalog, cal: deps.Calendar,
-		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted}
+		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted, m: deps.Metrics}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
@@ -188,6 +195,8 @@ func (d *Desk) SetNotifier(channel string, n bot.Notifier) {
 }
 
 func (d *Desk) key(parts ...string) string { return d.cfg.Prefix + strings.Join(parts, ":") }
+
+func (d *Desk) deadStream() string { return d.cfg.DeadStream }
 
 // Statuses of a request.
 const (
@@ -397,6 +406,7 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		return nil
 	case StatusWithdrawn:
 		// /vergeet came first: the details must not stay on the stream either.
+		d.m.request(eventWithdrawn)
 		d.ack(ctx, entryID)
 		if err := d.rdb.XDel(ctx, d.cfg.Stream, entryID).Err(); err != nil {
 			return fmt.Errorf("delete withdrawn entry %s: %w", entryID, err)
@@ -435,6 +445,10 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		return fmt.Errorf("record post of %s: %w", req.Ref, err)
 	}
 	d.log.Info("request posted to staff", "ref", req.Ref, "urgency", req.Urgency, "possible_duplicate", dup)
+	d.m.request(eventPosted)
+	if dup {
+		d.m.postedMaybeTwice()
+	}
 	if d.posted != nil {
 		d.posted(req.Ref)
 	}

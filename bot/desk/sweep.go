@@ -82,6 +82,7 @@ func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
 		}
 		if ok {
 			d.log.Info("reminder: urgent request unclaimed", "ref", req.Ref)
+			d.m.reminder(reminderUrgent)
 			d.staffNote(ctx, rec.MsgID, d.t("desk.reminder.urgent", map[string]any{
 				"Ref": escape(req.Ref), "Urgency": escape(d.t("desk.urgency."+req.Urgency, nil)),
 				"Hours": int(d.cfg.UrgentReminder.Hours())}))
@@ -97,6 +98,7 @@ func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
 	}
 	if first {
 		d.log.Info("reminder: call-back date near", "ref", req.Ref)
+		d.m.reminder(reminderDue)
 		d.staffNote(ctx, rec.MsgID, d.t("desk.reminder.due", map[string]any{"Ref": escape(req.Ref), "Due": escape(d.dueText(req))}))
 	}
 	return nil

@@ -21,7 +21,12 @@ import (
 type TelegramSender struct {
 	api   *tg.Bot
 	token string
+	m     *Metrics
 }
+
+// CountErrors counts the sender's failed Bot API calls on m, by kind.
+// Call it before the sender is used.
+func (s *TelegramSender) CountErrors(m *Metrics) { s.m = m }
 
 // NewTelegramSender builds a sender; apiURL "" is https://api.telegram.org.
 // It makes no network calls.
@@ -95,6 +100,9 @@ func (s *TelegramSender) retry(ctx context.Context, fn func() error) error {
 		var tooMany *tg.TooManyRequestsError
 		if err == nil {
 			return nil
+		}
+		if !strings.Contains(err.Error(), "not modified") {
+			s.m.apiError(err)
 		}
 		if !errors.As(err, &tooMany) || attempt == 3 {
 			return errors.New(strings.ReplaceAll(err.Error(), s.token, "***"))

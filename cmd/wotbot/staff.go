@@ -61,7 +61,10 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 			return err
 		}
 	}
-	d := c.newDesk(st, cfg, sender, log)
+	d, err := c.newDesk(st, cfg, sender, log, nil)
+	if err != nil {
+		return err
+	}
 	switch sub {
 	case "list":
 		items, err := d.List(ctx)
