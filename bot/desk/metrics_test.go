@@ -111,7 +111,7 @@ func TestMetricsFollowTheDesk(t *testing.T) {
 
 	// Two hours and a minute later: the urgent and danger ones are reminded.
 	e.clock.Set(start.Add(2*time.Hour + time.Minute))
-	e.expect("wotbot_desk_oldest_unclaimed_seconds", (2 * time.Hour).Seconds()+60, "urgency=danger")
+	e.expect("wotbot_desk_oldest_unclaimed_seconds", (2*time.Hour).Seconds()+60, "urgency=danger")
 	if err := e.d.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
