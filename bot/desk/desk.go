@@ -77,12 +77,12 @@ type Calendar interface {
 
 // Config says where the desk reads and posts. Zero values take the defaults noted.
 type Config struct {
-	Stream string // the hand-off stream; default "wot:handoff"
-	// DeadStream receives entries of Stream that cannot be read; default
-	// Stream + ":dead".
+	Stream   string // the hand-off stream; default "wot:handoff"
+	Group    string // consumer group; default "staff"
+	Consumer string // this desk's name in the group; default host-pid
+	// DeadStream receives the entries of Stream that cannot be read;
+	// default Stream + ":dead".
 	DeadStream string
-	Group      string // consumer group; default "staff"
-	Consumer   string // this desk's name in the group; default host-pid
 	// Prefix is put before every key of the desk; it should be a hash tag
 	// ("{wot:desk}:", the default) so the scripts work on a cluster.
 	Prefix    string
