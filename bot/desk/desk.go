@@ -48,6 +48,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/locales"
 )
@@ -81,7 +82,7 @@ type Config struct {
 	Group    string // consumer group; default "staff"
 	Consumer string // this desk's name in the group; default host-pid
 	// DeadStream receives the entries of Stream that cannot be read;
-	// default Stream + ":dead".
+	// default "{<Stream>}:dead" (handoff.DeadLetterStream).
 	DeadStream string
 	// Prefix is put before every key of the desk; it should be a hash tag
 	// ("{wot:desk}:", the default) so the scripts work on a cluster.
@@ -112,7 +113,7 @@ func (c *Config) defaults() {
 	}
 	def(&c.Stream, "wot:handoff")
 	def(&c.Group, "staff")
-	def(&c.DeadStream, c.Stream+":dead")
+	def(&c.DeadStream, handoff.DeadLetterStream(c.Stream))
 	def(&c.Prefix, "{wot:desk}:")
 	def(&c.StaffLang, locales.Default)
 	if c.Consumer == "" {
@@ -376,8 +377,9 @@ func (d *Desk) process(ctx context.Context, m redis.XMessage) {
 	var req dialog.Request
 	if err := json.Unmarshal([]byte(raw), &req); err != nil || req.ID == "" || req.Ref == "" {
 		// Nothing can be done with it; keeping it pending would retry it forever.
-		d.log.Error("desk: unreadable stream entry, acknowledged without posting", "entry", m.ID)
-		d.ack(ctx, m.ID)
+		if err := d.deadLetter(ctx, m); err != nil {
+			d.log.Warn("desk: unreadable stream entry", "entry", m.ID, "err", err)
+		}
 		return
 	}
 	if err := d.take(ctx, m.ID, raw, req); err != nil {

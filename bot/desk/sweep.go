@@ -63,6 +63,12 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	if err := d.trim(ctx, now); err != nil {
 		errs = append(errs, err)
 	}
+	if err := d.tellDeadLetters(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := d.rdb.XTrimMinIDApprox(ctx, d.deadStream(), strconv.FormatInt(now.Add(-d.cfg.Retention).UnixMilli(), 10), 0).Err(); err != nil {
+		errs = append(errs, fmt.Errorf("trim %s: %w", d.deadStream(), err))
+	}
 	return errors.Join(errs...)
 }
 
