@@ -165,6 +165,7 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 	res.Won, res.By = true, by.Name
 	d.log.Info("request claimed", "ref", ref, "relay", relay)
 	d.m.request(eventClaimed)
+	d.countClaim(ctx, req, now)
 	rec.Status, rec.ClaimedBy, rec.ClaimedName, rec.ClaimedAt = StatusClaimed, by.ID, by.Name, now
 	d.editPost(ctx, rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: by.Name, At: now}))
 	d.tellClaimed(ctx, rec)

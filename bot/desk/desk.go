@@ -105,6 +105,9 @@ type Config struct {
 	StaffLang string
 }
 
+// DefaultPrefix is the desk's Redis key prefix: one hash tag, one cluster slot.
+const DefaultPrefix = "{wot:desk}:"
+
 func (c *Config) defaults() {
 	def := func(s *string, v string) {
 		if *s == "" {
@@ -114,7 +117,7 @@ func (c *Config) defaults() {
 	def(&c.Stream, "wot:handoff")
 	def(&c.Group, "staff")
 	def(&c.DeadStream, handoff.DeadLetterStream(c.Stream))
-	def(&c.Prefix, "{wot:desk}:")
+	def(&c.Prefix, DefaultPrefix)
 	def(&c.StaffLang, locales.Default)
 	if c.Consumer == "" {
 		host, _ := os.Hostname()
@@ -209,13 +212,17 @@ const (
 
 // takeScript registers a request read from the stream (unless it is known)
 // and decides whether this desk posts it.
-// KEYS: req, ref, active, chat, forgot. ARGV: id, ref, json, created ms,
-// entry id, consumer, now ms, lease ms, tombstone ttl ms.
+// KEYS: req, ref, active, chat, forgot, stats (the day's counters). ARGV:
+// id, ref, json, created ms, entry id, consumer, now ms, lease ms, tombstone
+// ttl ms, stats ttl ms, then the counter fields to add one to.
 // Returns {state, msg}: state is go, retry (an earlier attempt may have been
 // sent), busy (another desk is posting), posted, withdrawn, closed.
+// A request is counted once, when it is first registered.
 var takeScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then
+  for i = 11, #ARGV do redis.call('HINCRBY', KEYS[6], ARGV[i], 1) end
+  if #ARGV >= 11 then redis.call('PEXPIRE', KEYS[6], ARGV[10]) end
   local forgot = redis.call('GET', KEYS[5])
   if forgot and tonumber(forgot) >= tonumber(ARGV[4]) then
     redis.call('HSET', KEYS[1], 'status', 'withdrawn', 'ref', ARGV[2])
@@ -392,11 +399,12 @@ func (d *Desk) process(ctx context.Context, m redis.XMessage) {
 func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request) error {
 	now := d.now()
 	created := req.CreatedAt.UnixMilli()
+	args := append([]any{req.ID, req.Ref, raw, created, entryID, d.cfg.Consumer, now.UnixMilli(), d.cfg.MinIdle.Milliseconds(),
+		d.cfg.Retention.Milliseconds(), statsTTL.Milliseconds()}, statFields(req)...)
 	res, err := takeScript.Run(ctx, d.rdb,
 		[]string{d.key("req", req.ID), d.key("ref", req.Ref), d.key("active"),
-			d.key("chat", req.Channel, req.ChatID), d.key("forgot", req.Channel, req.ChatID)},
-		req.ID, req.Ref, raw, created, entryID, d.cfg.Consumer, now.UnixMilli(), d.cfg.MinIdle.Milliseconds(),
-		d.cfg.Retention.Milliseconds()).StringSlice()
+			d.key("chat", req.Channel, req.ChatID), d.key("forgot", req.Channel, req.ChatID), d.statsKey(req.CreatedAt)},
+		args...).StringSlice()
 	if err != nil {
 		return fmt.Errorf("register request %s: %w", req.Ref, err)
 	}

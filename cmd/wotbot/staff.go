@@ -15,6 +15,8 @@ const staffUsage = `usage:
   wotbot staff show REF             everything kept of one request
   wotbot staff claim REF --by NAME  pick a request up
   wotbot staff close REF            close a request (deleted after RETENTION_DAYS)
+  wotbot staff stats [--since 30d] [--png FILE]
+                                    figures per week (counts only), and a chart
 `
 
 // staffCmd is the staff's command line against REDIS_URL. With
@@ -29,6 +31,8 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs := flag.NewFlagSet("staff "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	by := fs.String("by", "", "who picks it up (claim)")
+	since := fs.String("since", "30d", "the period of stats: days (30d) or a duration (720h)")
+	png := fs.String("png", "", "stats: also draw the figures to this PNG file")
 	var ref string
 	// REF may come before or after the flags.
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +99,13 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 		}
 		fmt.Fprintf(stdout, "%s claimed by %s\n", ref, res.By)
 		return nil
+	case "stats":
+		period, err := parseSince(*since)
+		if err != nil {
+			fmt.Fprint(stderr, staffUsage)
+			return errUsage
+		}
+		return writeStats(ctx, stdout, c, d, period, *png)
 	case "close":
 		if err := d.Close(ctx, ref); err != nil {
 			return err
