@@ -106,6 +106,11 @@ type Channel struct {
 
 	pollClient *http.Client
 	runOnce    sync.Once
+
+	// inbox, when set (WithInbox), keeps polled updates in Redis until
+	// they are handled; acks acknowledges them there.
+	inbox *inbox
+	acks  *inboxAcks
 }
 
 // New builds a channel. It makes no network calls; Run does.
@@ -204,6 +209,8 @@ func (c *Channel) run(ctx context.Context) error {
 			case runErr = <-srvErr:
 			}
 		}
+	} else if c.inbox != nil {
+		runErr = c.pollInbox(ctx, srvErr)
 	} else {
 		tr = newTracker()
 		runErr = c.poll(ctx, tr, srvErr)
@@ -229,6 +236,9 @@ func (c *Channel) run(ctx context.Context) error {
 	}
 	if tr != nil {
 		after.Go(func() { c.confirm(tr) })
+	}
+	if c.acks != nil {
+		after.Go(c.acks.close)
 	}
 	after.Wait()
 	c.log.Info("telegram channel stopped")
