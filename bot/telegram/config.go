@@ -15,6 +15,7 @@ const (
 	EnvWebhookURL    = "WEBHOOK_URL"
 	EnvListenAddr    = "LISTEN_ADDR"
 	EnvWebhookSecret = "WEBHOOK_SECRET"
+	EnvInboxPrefix   = "TELEGRAM_INBOX_PREFIX"
 )
 
 // Config says how the channel reaches Telegram. The zero values of the
@@ -46,6 +47,10 @@ type Config struct {
 
 	// SkipCommands leaves the command menu (setMyCommands) alone at start-up.
 	SkipCommands bool
+
+	// InboxPrefix is TELEGRAM_INBOX_PREFIX: the Redis key prefix of the
+	// polling inbox (WithInbox); "" is "{wot:inbox:<bot id>}:".
+	InboxPrefix string
 }
 
 var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -59,6 +64,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		WebhookURL:    getenv(EnvWebhookURL),
 		WebhookSecret: getenv(EnvWebhookSecret),
 		ListenAddr:    getenv(EnvListenAddr),
+		InboxPrefix:   getenv(EnvInboxPrefix),
 	}
 	return c, c.validate()
 }

@@ -2,6 +2,8 @@ package telegram
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,7 +23,7 @@ import (
 // Keys, all under one hash tag so the scripts run in one cluster slot:
 //
 //	<prefix>updates      the stream: fields id (update_id) and update (JSON)
-//	<prefix>seen:<id>    the update was added (expires after inboxSeenTTL)
+//	<prefix>seen:<id>    a digest of the update added (expires after inboxSeenTTL)
 type inbox struct {
 	rdb      redis.UniversalClient
 	prefix   string
@@ -54,19 +56,23 @@ func (ib *inbox) ensureGroup(ctx context.Context) error {
 
 // inboxAddScript adds the updates not added before, in their order.
 // KEYS[1] the stream, KEYS[2..n+1] the seen key of each update. ARGV[1]
-// seen TTL in seconds, then per update its id and its JSON.
+// seen TTL in seconds, then per update its id, its JSON and a digest of it.
 // Returns how many were new.
 //
+// An update is known by its id and digest together: Telegram sends an
+// unconfirmed update again as it was, while an id that comes back with
+// other content is a new update (a test server that starts counting again,
+// or Telegram's ids after a week without updates) and must not be dropped.
 // Each seen key is checked first and written after its XADD: should XADD
 // fail (out of memory), nothing marks the update as added, and the poll
 // that retries adds it.
 var inboxAddScript = redis.NewScript(`
 local added = 0
 for i = 2, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    local a = 2 * (i - 1)
+  local a = 3 * (i - 2) + 2
+  if redis.call('GET', KEYS[i]) ~= ARGV[a + 2] then
     redis.call('XADD', KEYS[1], '*', 'id', ARGV[a], 'update', ARGV[a + 1])
-    redis.call('SET', KEYS[i], 1, 'EX', ARGV[1])
+    redis.call('SET', KEYS[i], ARGV[a + 2], 'EX', ARGV[1])
     added = added + 1
   end
 end
@@ -79,12 +85,13 @@ func (ib *inbox) add(ctx context.Context, updates []polled) (int, error) {
 		return 0, nil
 	}
 	keys := make([]string, 0, len(updates)+1)
-	args := make([]any, 0, 2*len(updates)+1)
+	args := make([]any, 0, 3*len(updates)+1)
 	keys = append(keys, ib.stream())
 	args = append(args, int64(inboxSeenTTL/time.Second))
 	for _, u := range updates {
+		sum := sha256.Sum256(u.raw)
 		keys = append(keys, ib.seen(u.id))
-		args = append(args, u.id, string(u.raw))
+		args = append(args, u.id, string(u.raw), hex.EncodeToString(sum[:12]))
 	}
 	n, err := inboxAddScript.Run(ctx, ib.rdb, keys, args...).Int()
 	if err != nil {

@@ -292,3 +292,23 @@ func TestInboxStopAndRestart(t *testing.T) {
 	w.srv.SendText(1, 1, "vier", "nl")
 	waitTexts(t, w.srv, 1, "een|blok|drie|vier")
 }
+
+// An id that comes back with other content is a new update (a Bot API
+// server that counts again from the start), not a repeat.
+func TestInboxSameIDOtherUpdate(t *testing.T) {
+	w := newInboxWorld(t)
+	ctx := context.Background()
+	ib := w.inbox()
+	a := w.srv.SendText(1, 1, "een", "nl")
+	first := w.polledOf(a)
+	if n, err := ib.add(ctx, first); err != nil || n != 1 {
+		t.Fatalf("add: %d %v", n, err)
+	}
+	other := []polled{{id: a, raw: []byte(strings.Replace(string(first[0].raw), "een", "twee", 1))}}
+	if n, err := ib.add(ctx, other); err != nil || n != 1 {
+		t.Fatalf("same id, other update: %d new, %v; want 1", n, err)
+	}
+	if n, err := ib.add(ctx, first[:1]); err != nil || n != 1 {
+		t.Fatalf("the first again after the other: %d new, %v; want 1 (only the last digest is kept)", n, err)
+	}
+}

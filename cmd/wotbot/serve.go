@@ -63,7 +63,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		telegram.WithHealth(func(ctx context.Context) error { return st.rdb.Ping(ctx).Err() }),
 		telegram.WithLogger(log),
 		// Long polling writes updates to Redis before confirming them.
-		telegram.WithInbox(st.rdb, ""),
+		telegram.WithInbox(st.rdb, cfg.InboxPrefix),
 	}
 	if dcfg.StaffChat != 0 {
 		router := &desk.Router{Desk: d, Next: conv}
