@@ -344,7 +344,15 @@ type residentEnv struct {
 	// replyWait bounds the wait for a reply that the webhook's 200 did not
 	// bring (a redelivery answered by the replica that had it already).
 	replyWait time.Duration
+	// polling queues updates at the fake server for getUpdates instead of
+	// posting them to a webhook.
+	polling bool
 }
+
+// replyQuiet is how long no further message must come before the replies
+// to a polled update count as complete: the bot sends one update's replies
+// back to back, within milliseconds.
+const replyQuiet = 250 * time.Millisecond
 
 // maxResends bounds how often a resident sends a message again after a
 // "not working now" reply: with Redis back within seconds, 40 is plenty.
@@ -372,9 +380,15 @@ func (e *residentEnv) run(ctx context.Context, rng *rand.Rand, p profile) outcom
 			} else {
 				upd = e.api.TextUpdate(p.chat, p.chat, st.text, "nl")
 			}
-			upd.ID = e.nextID.Add(1)
 			start := time.Now()
-			attempts, err := e.lb.deliver(ctx, rng, upd)
+			var attempts int
+			var err error
+			if e.polling {
+				upd, attempts = e.api.Queue(upd), 1 // the server numbers it, in queue order
+			} else {
+				upd.ID = e.nextID.Add(1)
+				attempts, err = e.lb.deliver(ctx, rng, upd)
+			}
 			if err != nil {
 				out.err = fmt.Errorf("%s: %w", st.label, err)
 				out.kind = st.label + ": not delivered"
@@ -385,6 +399,14 @@ func (e *residentEnv) run(ctx context.Context, rng *rand.Rand, p profile) outcom
 			for wait := time.Now().Add(e.replyWait); len(msgs) == 0 && time.Now().Before(wait); {
 				time.Sleep(20 * time.Millisecond)
 				msgs = e.inbox.from(p.chat, out.received)
+			}
+			for e.polling && len(msgs) > 0 {
+				time.Sleep(replyQuiet)
+				more := e.inbox.from(p.chat, out.received+len(msgs))
+				if len(more) == 0 {
+					break
+				}
+				msgs = append(msgs, more...)
 			}
 			if len(msgs) == 0 {
 				out.err = fmt.Errorf("%s: update %d handled (%d POSTs) but no reply within %v", st.label, upd.ID, attempts, e.replyWait)
@@ -433,7 +455,7 @@ func (e *residentEnv) run(ctx context.Context, rng *rand.Rand, p profile) outcom
 			// recorded so, the redelivery sends them again (replies are
 			// at-least-once; a reply is never lost). The same replies
 			// twice, in order, pass; they are counted.
-			if attempts > 1 && len(texts)%2 == 0 && len(texts) > 0 &&
+			if (attempts > 1 || e.polling) && len(texts)%2 == 0 && len(texts) > 0 &&
 				slices.Equal(texts[:len(texts)/2], texts[len(texts)/2:]) {
 				texts, buttons = texts[len(texts)/2:], buttons[len(buttons)/2:]
 				out.repeated++
