@@ -49,7 +49,8 @@ type Config struct {
 	SkipCommands bool
 
 	// InboxPrefix is TELEGRAM_INBOX_PREFIX: the Redis key prefix of the
-	// polling inbox (WithInbox); "" is "{wot:inbox:<bot id>}:".
+	// polling inbox (WithInbox); "" is "{wot:inbox:<bot id>}:", with
+	// "@<host>" after the id for a Bot API server other than Telegram's.
 	InboxPrefix string
 }
 

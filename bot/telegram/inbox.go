@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,9 +39,14 @@ const (
 )
 
 // defaultInboxPrefix names the inbox of a bot by its numeric id (the part
-// of the token before the colon, which is not secret).
-func defaultInboxPrefix(token string) string {
+// of the token before the colon, which is not secret) and, for a Bot API
+// server other than Telegram's, that server's host: two test servers (or a
+// local Bot API server and Telegram) never share an inbox.
+func defaultInboxPrefix(token, apiURL string) string {
 	id, _, _ := strings.Cut(token, ":")
+	if u, err := url.Parse(apiURL); err == nil && u.Host != "" && u.Host != "api.telegram.org" {
+		id += "@" + u.Host
+	}
 	return "{wot:inbox:" + id + "}:"
 }
 

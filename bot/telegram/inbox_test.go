@@ -312,3 +312,18 @@ func TestInboxSameIDOtherUpdate(t *testing.T) {
 		t.Fatalf("the first again after the other: %d new, %v; want 1 (only the last digest is kept)", n, err)
 	}
 }
+
+func TestDefaultInboxPrefix(t *testing.T) {
+	for _, tc := range []struct{ token, api, want string }{
+		{"123456:SECRET", "https://api.telegram.org", "{wot:inbox:123456}:"},
+		{"123456:SECRET", "http://127.0.0.1:4567", "{wot:inbox:123456@127.0.0.1:4567}:"},
+	} {
+		got := defaultInboxPrefix(tc.token, tc.api)
+		if got != tc.want {
+			t.Errorf("defaultInboxPrefix(%q, %q) = %q, want %q", tc.token, tc.api, got, tc.want)
+		}
+		if strings.Contains(got, "SECRET") {
+			t.Errorf("the prefix holds the token's secret: %s", got)
+		}
+	}
+}

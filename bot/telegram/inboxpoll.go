@@ -32,11 +32,12 @@ import (
 // Config.StallAfter). Webhook mode does not use the inbox.
 //
 // prefix is put before the inbox's keys; "" names them after the bot,
-// "{wot:inbox:<bot id>}:". It should be one hash tag (a Cluster slot).
+// "{wot:inbox:<bot id>}:" ("{wot:inbox:<bot id>@<host>}:" with another Bot
+// API server than Telegram's). It should be one hash tag (a Cluster slot).
 func WithInbox(rdb redis.UniversalClient, prefix string) Option {
 	return func(c *Channel) {
 		if prefix == "" {
-			prefix = defaultInboxPrefix(c.cfg.Token)
+			prefix = defaultInboxPrefix(c.cfg.Token, c.cfg.APIURL)
 		}
 		c.inbox = &inbox{rdb: rdb, prefix: prefix, consumer: "poller"}
 	}
