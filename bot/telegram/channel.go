@@ -140,6 +140,9 @@ func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel,
 		return nil, err
 	}
 	c.m = m
+	if err := c.registerInbox(); err != nil {
+		return nil, err
+	}
 	// The chat-id hash is keyed with the token: stable across restarts (logs
 	// can be followed) but not reversible by trying all chat ids.
 	mac := hmac.New(sha256.New, []byte("wotbot log key"))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/bot"
@@ -325,5 +326,39 @@ func TestDefaultInboxPrefix(t *testing.T) {
 		if strings.Contains(got, "SECRET") {
 			t.Errorf("the prefix holds the token's secret: %s", got)
 		}
+	}
+}
+
+// wotbot_telegram_inbox_entries counts the updates waiting in the inbox.
+func TestInboxEntriesMetric(t *testing.T) {
+	w := newInboxWorld(t)
+	reg := prometheus.NewRegistry()
+	if _, err := New(testConfig(w.srv), newFakeConv(), catalog, WithLogger(quietLogger()), WithRegistry(reg), WithInbox(w.rdb, w.prefix)); err != nil {
+		t.Fatal(err)
+	}
+	value := func() float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "wotbot_telegram_inbox_entries" {
+				return mf.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatal("no wotbot_telegram_inbox_entries")
+		return 0
+	}
+	if v := value(); v != 0 {
+		t.Errorf("empty inbox: %v", v)
+	}
+	a := w.srv.SendText(1, 1, "een", "nl")
+	b := w.srv.SendText(2, 2, "twee", "nl")
+	if _, err := w.inbox().add(context.Background(), w.polledOf(a, b)); err != nil {
+		t.Fatal(err)
+	}
+	if v := value(); v != 2 {
+		t.Errorf("two waiting: %v", v)
 	}
 }

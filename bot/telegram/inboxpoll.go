@@ -43,6 +43,33 @@ func WithInbox(rdb redis.UniversalClient, prefix string) Option {
 	}
 }
 
+// registerInbox adds wotbot_telegram_inbox_entries to the channel's
+// registry when it has an inbox: the updates waiting there, read from Redis
+// at scrape time. Handled entries are deleted, so a number that stays up
+// means handling is stuck.
+func (c *Channel) registerInbox() error {
+	if c.inbox == nil {
+		return nil
+	}
+	ib := c.inbox
+	g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wotbot_telegram_inbox_entries",
+		Help: "Updates in the polling inbox not yet handled (-1 when Redis cannot be read).",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := ib.rdb.XLen(ctx, ib.stream()).Result()
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	if err := c.reg.Register(g); err != nil {
+		return fmt.Errorf("register inbox metric: %w", err)
+	}
+	return nil
+}
+
 // inboxInFlight bounds the updates read from the inbox and not yet
 // handled. A chat whose handling hangs holds this many only when it alone
 // sent them; the rate limit drops a flood long before.

@@ -55,7 +55,8 @@ func registry(t *testing.T) *prometheus.Registry {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		redisconn.UpCollector(rdb))
 	bot.NewMetrics(reg)
-	if _, err := telegram.New(telegram.Config{Token: "1:test"}, nopHandler{}, cat, telegram.WithRegistry(reg)); err != nil {
+	if _, err := telegram.New(telegram.Config{Token: "1:test"}, nopHandler{}, cat, telegram.WithRegistry(reg),
+		telegram.WithInbox(rdb, "")); err != nil {
 		t.Fatal(err)
 	}
 	m, err := desk.NewMetrics(reg)
