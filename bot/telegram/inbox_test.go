@@ -36,28 +36,7 @@ func (w *inboxWorld) start(h Handler) (stop func() error) {
 	w.t.Helper()
 	cfg := testConfig(w.srv)
 	cfg.RateLimit = 1000
-	ch, err := New(cfg, h, catalog, WithLogger(quietLogger()), WithInbox(w.rdb, w.prefix))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- ch.Run(ctx) }()
-	var once sync.Once
-	var runErr error
-	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case runErr = <-errc:
-			case <-time.After(10 * time.Second):
-				runErr = fmt.Errorf("Run did not return within 10 s")
-			}
-		})
-		return runErr
-	}
-	w.t.Cleanup(func() { _ = stop() })
-	return stop
+	return startWith(w.t, cfg, h, WithInbox(w.rdb, w.prefix))
 }
 
 // entries is how many updates wait in the inbox (handled ones are deleted).
@@ -361,4 +340,31 @@ func TestInboxEntriesMetric(t *testing.T) {
 	if v := value(); v != 2 {
 		t.Errorf("two waiting: %v", v)
 	}
+}
+
+// startWith is start with more options.
+func startWith(t testing.TB, cfg Config, h Handler, opts ...Option) (stop func() error) {
+	t.Helper()
+	ch, err := New(cfg, h, catalog, append([]Option{WithLogger(quietLogger())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- ch.Run(ctx) }()
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-errc:
+			case <-time.After(10 * time.Second):
+				runErr = fmt.Errorf("Run did not return within 10 s")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
 }
