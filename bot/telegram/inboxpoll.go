@@ -84,6 +84,9 @@ func (c *Channel) pollInbox(ctx context.Context, srvErr <-chan error) error {
 	}); err != nil && ctx.Err() == nil {
 		c.log.Warn("deleteWebhook failed", "err", redact(err, c.cfg.Token))
 	}
+	if err := c.inbox.ensureGroup(ctx); err != nil && ctx.Err() == nil {
+		c.log.Warn("inbox not ready; reading will create it", "err", err) // Redis down: the reader retries
+	}
 	c.acks = startInboxAcks(c.inbox, c.log, c.m.errors.WithLabelValues("inbox"))
 	consumed := make(chan struct{})
 	go func() { defer close(consumed); c.consumeInbox(ctx) }()
