@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -68,62 +70,116 @@ func registry(t *testing.T) *prometheus.Registry {
 	return reg
 }
 
-// registered reports whether reg has a metric called name: a probe with
-// that name and a help text of its own can be registered only when no
-// collector described the name before.
-func registered(reg *prometheus.Registry, name string) bool {
-	probe := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: "probe for " + name + " (deploy test)"})
-	if err := reg.Register(probe); err != nil {
-		return true
+// metrics maps every metric name the registry describes to its label
+// names (Desc has no accessors; its String form is stable).
+type metrics map[string][]string
+
+var descRe = regexp.MustCompile(`fqName: "([^"]+)".*variableLabels: \{([^}]*)\}`)
+
+func describe(t *testing.T, reg *prometheus.Registry) metrics {
+	t.Helper()
+	ch := make(chan *prometheus.Desc)
+	go func() { reg.Describe(ch); close(ch) }()
+	out := metrics{}
+	for d := range ch {
+		m := descRe.FindStringSubmatch(d.String())
+		if m == nil {
+			t.Fatalf("cannot read %s", d)
+		}
+		var labels []string
+		for _, l := range strings.Split(m[2], ",") {
+			if l = strings.TrimSuffix(strings.TrimPrefix(l, "c("), ")"); l != "" {
+				labels = append(labels, l)
+			}
+		}
+		out[m[1]] = labels
 	}
-	reg.Unregister(probe)
-	return false
+	return out
 }
 
-// known reports whether the series name exists: a metric, or one of the
-// series of a histogram or summary.
-func known(reg *prometheus.Registry, name string) bool {
-	if builtins[name] || registered(reg, name) {
-		return true
+// lookup returns the labels of the series name: a metric, or one of the
+// series of a histogram ("le" added to _bucket); false when wotbot has no
+// such series.
+func (ms metrics) lookup(name string) ([]string, bool) {
+	if builtins[name] {
+		return nil, true
+	}
+	if l, ok := ms[name]; ok {
+		return l, true
 	}
 	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-		if base, ok := strings.CutSuffix(name, suffix); ok && registered(reg, base) {
-			return true
+		if base, ok := strings.CutSuffix(name, suffix); ok {
+			if l, ok := ms[base]; ok {
+				if suffix == "_bucket" {
+					l = append(slices.Clone(l), "le")
+				}
+				return l, true
+			}
 		}
 	}
-	return false
+	return nil, false
+}
+
+// targetLabels are added by Prometheus when it scrapes.
+var targetLabels = map[string]bool{"job": true, "instance": true, model.MetricNameLabel: true}
+
+// checkSelectors fails for a metric wotbot does not export, or a label it
+// does not have: a typo in either selects nothing, silently.
+func checkSelectors(errorf func(string, ...any), ms metrics, where, expr string) []string {
+	var names []string
+	for _, sel := range selectors(errorf, where, expr) {
+		names = append(names, sel.name)
+		labels, ok := ms.lookup(sel.name)
+		if !ok {
+			errorf("%s: metric %s is not exported by wotbot", where, sel.name)
+			continue
+		}
+		for _, l := range sel.labels {
+			if !targetLabels[l] && !builtins[sel.name] && !slices.Contains(labels, l) {
+				errorf("%s: metric %s has no label %q (it has %v)", where, sel.name, l, labels)
+			}
+		}
+	}
+	return names
 }
 
 var promql = parser.NewParser(parser.Options{})
 
-// metricNames parses expr and returns the metric names it selects.
-func metricNames(t *testing.T, where, expr string) []string {
-	t.Helper()
+type selector struct {
+	name   string
+	labels []string
+}
+
+// selectors parses expr and returns the metrics it selects, with the labels
+// it matches on.
+func selectors(errorf func(string, ...any), where, expr string) []selector {
 	e, err := promql.ParseExpr(expr)
 	if err != nil {
-		t.Errorf("%s: expression does not parse: %v\n%s", where, err, expr)
+		errorf("%s: expression does not parse: %v\n%s", where, err, expr)
 		return nil
 	}
-	var names []string
+	var out []selector
 	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 		if vs, ok := n.(*parser.VectorSelector); ok {
-			name := vs.Name
+			sel := selector{name: vs.Name}
 			for _, m := range vs.LabelMatchers {
 				if m.Name == model.MetricNameLabel {
-					name = m.Value
+					sel.name = m.Value
+					continue
 				}
+				sel.labels = append(sel.labels, m.Name)
 			}
-			if name == "" {
-				t.Errorf("%s: a selector without a metric name: %s", where, vs)
+			if sel.name == "" {
+				errorf("%s: a selector without a metric name: %s", where, vs)
 			}
-			names = append(names, name)
+			out = append(out, sel)
 		}
 		return nil
 	})
-	if len(names) == 0 {
-		t.Errorf("%s: selects no metric: %s", where, expr)
+	if len(out) == 0 {
+		errorf("%s: selects no metric: %s", where, expr)
 	}
-	return names
+	return out
 }
 
 func TestAlertRules(t *testing.T) {
@@ -134,7 +190,7 @@ func TestAlertRules(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	reg := registry(t)
+	ms := describe(t, registry(t))
 	alerts := map[string]bool{}
 	for _, g := range groups.Groups {
 		for _, r := range g.Rules {
@@ -153,11 +209,7 @@ func TestAlertRules(t *testing.T) {
 			if r.Annotations["summary"] == "" || r.Annotations["description"] == "" {
 				t.Errorf("%s: needs a summary and a description for whoever is woken", where)
 			}
-			for _, name := range metricNames(t, where, r.Expr) {
-				if !known(reg, name) {
-					t.Errorf("%s: metric %s is not exported by wotbot", where, name)
-				}
-			}
+			checkSelectors(t.Errorf, ms, where, r.Expr)
 		}
 	}
 	// The alerts the team relies on (issue 17): a rename must be deliberate.
@@ -192,7 +244,7 @@ func TestDashboard(t *testing.T) {
 	if dash.Title == "" || dash.UID == "" {
 		t.Errorf("dashboard needs a title and a uid")
 	}
-	reg := registry(t)
+	ms := describe(t, registry(t))
 	used := map[string]bool{}
 	for _, p := range dash.Panels {
 		if p.Type == "row" {
@@ -202,26 +254,15 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("panel %q has no query", p.Title)
 		}
 		for _, tg := range p.Targets {
-			for _, name := range metricNames(t, "panel "+p.Title, tg.Expr) {
+			for _, name := range checkSelectors(t.Errorf, ms, "panel "+p.Title, tg.Expr) {
 				used[name] = true
-				if !known(reg, name) {
-					t.Errorf("panel %q: metric %s is not exported by wotbot", p.Title, name)
-				}
 			}
 		}
 	}
 	// Every wotbot metric is on the dashboard, so a new one is not forgotten.
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var missing []string
-	for _, mf := range mfs {
-		n := mf.GetName()
-		if !strings.HasPrefix(n, "wotbot_") {
-			continue
-		}
-		if !used[n] && !used[n+"_bucket"] {
+	for n := range ms {
+		if strings.HasPrefix(n, "wotbot_") && !used[n] && !used[n+"_bucket"] {
 			missing = append(missing, n)
 		}
 	}
@@ -231,18 +272,25 @@ func TestDashboard(t *testing.T) {
 	}
 }
 
-// The probe tells a real name from a typo, or the tests above prove nothing.
-func TestProbe(t *testing.T) {
-	reg := registry(t)
-	for name, want := range map[string]bool{
-		"wotbot_desk_unclaimed_requests":        true,
-		"wotbot_telegram_handle_seconds_bucket": true,
-		"wotbot_telegram_errors_total":          true, // a vector with no series yet
-		"wotbot_desk_unclaimed_request":         false,
-		"wotbot_telegram_handle_second_bucket":  false,
+// The lookup tells a real name or label from a typo, or the tests above
+// prove nothing.
+func TestLookup(t *testing.T) {
+	ms := describe(t, registry(t))
+	for _, tc := range []struct {
+		expr string
+		ok   bool
+	}{
+		{`wotbot_desk_unclaimed_requests{urgency="danger"}`, true},
+		{`rate(wotbot_telegram_handle_seconds_bucket{le="0.1", instance="a"}[5m])`, true},
+		{`wotbot_telegram_errors_total{op="handle"}`, true}, // a vector with no series yet
+		{`wotbot_desk_unclaimed_request`, false},
+		{`wotbot_telegram_handle_second_bucket`, false},
+		{`wotbot_desk_unclaimed_requests{urgencies="danger"}`, false},
 	} {
-		if got := known(reg, name); got != want {
-			t.Errorf("known(%s) = %v, want %v", name, got, want)
+		failed := false
+		checkSelectors(func(string, ...any) { failed = true }, ms, "test", tc.expr)
+		if ok := !failed; ok != tc.ok {
+			t.Errorf("%s: accepted %v, want %v", tc.expr, ok, tc.ok)
 		}
 	}
 }
