@@ -100,8 +100,9 @@ func TestMetricsFollowTheDesk(t *testing.T) {
 
 	run(t, e.d)
 	e.waitPosts(3, 5*time.Second)
+	// Counted once the post is recorded, a moment after the staff chat has it.
+	waitFor(t, func() bool { return e.value("wotbot_desk_requests_total", "event=posted") == 3 })
 	waitFor(t, func() bool { return e.pending() == 0 })
-	e.expect("wotbot_desk_requests_total", 3, "event=posted")
 	e.expect("wotbot_desk_handoff_lag_entries", 0)
 	e.expect("wotbot_desk_handoff_pending_entries", 0)
 	for _, u := range urgencies {
@@ -186,9 +187,9 @@ func TestMetricsBotAPIErrors(t *testing.T) {
 	e.d.cfg.MinIdle = 50 * time.Millisecond // the failed post is taken up again soon
 	run(t, e.d)
 	e.waitPosts(1, 5*time.Second)
+	waitFor(t, func() bool { return e.value("wotbot_desk_requests_total", "event=posted") == 1 })
 	e.expect("wotbot_desk_telegram_errors_total", 1, "kind=rate_limited")
 	e.expect("wotbot_desk_telegram_errors_total", 1, "kind=server")
-	e.expect("wotbot_desk_requests_total", 1, "event=posted")
 }
 
 func TestErrorKind(t *testing.T) {
