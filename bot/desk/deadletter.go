@@ -54,8 +54,9 @@ func (d *Desk) deadLetter(ctx context.Context, m redis.XMessage) error {
 }
 
 // tellDeadLetters tells staff of every dead-lettered entry they were not
-// told about yet; the sweep calls it too, so a notice that failed is sent
-// later.
+// told about yet, through the staff chat's queue (the desk goes on at
+// once). A notice that fails goes back on the list; the sweep calls this
+// too, so it is sent later.
 func (d *Desk) tellDeadLetters(ctx context.Context) error {
 	if d.send == nil || d.cfg.StaffChat == 0 {
 		return nil
@@ -74,10 +75,12 @@ func (d *Desk) tellDeadLetters(ctx context.Context) error {
 			continue
 		}
 		text := d.t("desk.dead_letter", map[string]any{"Entry": escape(id), "Stream": escape(d.deadStream())})
-		if _, err := d.send.SendMessage(ctx, d.cfg.StaffChat, text, nil, 0); err != nil {
-			d.rdb.SAdd(context.WithoutCancel(ctx), d.untoldKey(), id) // try again at the next sweep
-			return fmt.Errorf("tell staff of dead-letter entry %s: %w", id, err)
-		}
+		d.later("dead-letter notice", func(ctx context.Context) {
+			if _, err := d.send.SendMessage(ctx, d.cfg.StaffChat, text, nil, 0); err != nil {
+				d.log.Warn("tell staff of a dead-letter entry; the next sweep tries again", "entry", id, "err", err)
+				d.rdb.SAdd(context.WithoutCancel(ctx), d.untoldKey(), id)
+			}
+		})
 	}
 	return nil
 }

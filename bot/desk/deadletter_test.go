@@ -111,11 +111,17 @@ func TestDeadLetterNoticeRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.api.FailNext("sendMessage", 1, 500, 0)
-	if err := e.d.deadLetter(ctx, res[0].Messages[0]); err == nil {
-		t.Fatal("a failed notice was not reported")
+	if err := e.d.deadLetter(ctx, res[0].Messages[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if n := len(deadNotices(e.env)); n != 0 {
 		t.Fatalf("%d notices despite the failure", n)
+	}
+	if told, _ := e.rdb.SIsMember(ctx, e.d.untoldKey(), id).Result(); !told {
+		t.Fatalf("the failed notice is not kept for the next sweep")
 	}
 	if err := e.d.Sweep(ctx); err != nil {
 		t.Fatal(err)
