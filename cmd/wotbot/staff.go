@@ -111,7 +111,7 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 	case "stats":
 		period, err := parseSince(*since)
 		if err != nil {
-			fmt.Fprint(stderr, staffUsage)
+			fmt.Fprintf(stderr, "%v\n%s", err, staffUsage)
 			return errUsage
 		}
 		return writeStats(ctx, stdout, c, d, period, *png)

@@ -15,18 +15,24 @@ import (
 // topIntents is how many intents the figures list per week.
 const topIntents = 5
 
-// parseSince reads --since: a number of days ("30d") or a Go duration.
+// parseSince reads --since: a number of days ("30d") or a Go duration, at
+// most the days the counters are kept.
 func parseSince(s string) (time.Duration, error) {
+	var d time.Duration
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
 		if err != nil || days < 1 {
 			return 0, fmt.Errorf("--since %q: want days such as 30d", s)
 		}
-		return time.Duration(days) * 24 * time.Hour, nil
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil || d <= 0 {
+			return 0, fmt.Errorf("--since %q: want days such as 30d", s)
+		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("--since %q: want days such as 30d", s)
+	if d > stats.KeepDays*24*time.Hour {
+		return 0, fmt.Errorf("--since %q: the counters are kept %d days", s, stats.KeepDays)
 	}
 	return d, nil
 }

@@ -82,7 +82,14 @@ func TestStaffStats(t *testing.T) {
 	if _, err := png.Decode(f); err != nil {
 		t.Errorf("chart: %v", err)
 	}
-	if err := staffCmd(ctx, []string{"stats", "--since", "soon"}, env, io.Discard, io.Discard); err != errUsage {
-		t.Errorf("--since soon: %v, want usage", err)
+	for _, bad := range []string{"soon", "0d", "-3d", "401d", "10000h"} {
+		if err := staffCmd(ctx, []string{"stats", "--since", bad}, env, io.Discard, io.Discard); err != errUsage {
+			t.Errorf("--since %s: %v, want usage", bad, err)
+		}
+	}
+	for _, good := range []string{"7d", "400d", "36h"} {
+		if _, err := parseSince(good); err != nil {
+			t.Errorf("--since %s: %v", good, err)
+		}
 	}
 }
