@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -224,4 +225,27 @@ func TestMetricsRedisDown(t *testing.T) {
 		t.Errorf("unclaimed gauge with Redis down = %v, want it left out", got)
 	}
 	e.expect("wotbot_desk_requests_total", 0, "event=posted")
+}
+
+// BenchmarkStateScrape is one scrape of the desk's state gauges with 1,000
+// open requests: what every desk and replica with the desk pays per scrape.
+func BenchmarkStateScrape(b *testing.B) {
+	e := newEnv(b, nil)
+	d := e.desk("bench")
+	ctx := context.Background()
+	for range 1000 {
+		r := e.request(func(r *dialog.Request) { r.Urgency = "urgent" })
+		raw, _ := json.Marshal(r)
+		if err := d.rdb.HSet(ctx, d.key("req", r.ID), "status", StatusOpen, "ref", r.Ref, "json", string(raw)).Err(); err != nil {
+			b.Fatal(err)
+		}
+		d.rdb.ZAdd(ctx, d.key("active"), redis.Z{Score: float64(r.CreatedAt.UnixMilli()), Member: r.ID})
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		st, err := d.State(ctx)
+		if err != nil || st.Unclaimed["urgent"] != 1000 {
+			b.Fatalf("state %+v, %v", st, err)
+		}
+	}
 }
