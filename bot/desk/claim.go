@@ -169,6 +169,8 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 	}
 	res.Won, res.By = true, by.Name
 	d.log.Info("request claimed", "ref", ref, "relay", relay)
+	d.m.request(eventClaimed)
+	d.countClaim(ctx, req, now)
 	rec.Status, rec.ClaimedBy, rec.ClaimedName, rec.ClaimedAt = StatusClaimed, by.ID, by.Name, now
 	d.editPost(ctx, rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: by.Name, At: now}))
 	d.tellClaimed(ctx, rec)
@@ -422,6 +424,7 @@ func (d *Desk) Close(ctx context.Context, ref string) error {
 		return fmt.Errorf("close %s: %w", ref, err)
 	}
 	d.log.Info("request closed", "ref", ref)
+	d.m.request(eventClosed)
 	rel, err := d.relayOf(ctx, rec.Request.Channel, rec.Request.ChatID)
 	if err == nil && rel != nil && rel.ID == id {
 		if err := d.CloseRelay(ctx, rel); err != nil {

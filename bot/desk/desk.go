@@ -52,6 +52,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/locales"
 )
@@ -84,6 +85,9 @@ type Config struct {
 	Stream   string // the hand-off stream; default "wot:handoff"
 	Group    string // consumer group; default "staff"
 	Consumer string // this desk's name in the group; default host-pid
+	// DeadStream receives the entries of Stream that cannot be read;
+	// default "{<Stream>}:dead" (handoff.DeadLetterStream).
+	DeadStream string
 	// Prefix is put before every key of the desk; it should be a hash tag
 	// ("{wot:desk}:", the default) so the scripts work on a cluster.
 	Prefix    string
@@ -109,6 +113,9 @@ type Config struct {
 	StaffChatPerMinute int
 }
 
+// DefaultPrefix is the desk's Redis key prefix: one hash tag, one cluster slot.
+const DefaultPrefix = "{wot:desk}:"
+
 func (c *Config) defaults() {
 	def := func(s *string, v string) {
 		if *s == "" {
@@ -117,7 +124,8 @@ func (c *Config) defaults() {
 	}
 	def(&c.Stream, "wot:handoff")
 	def(&c.Group, "staff")
-	def(&c.Prefix, "{wot:desk}:")
+	def(&c.DeadStream, handoff.DeadLetterStream(c.Stream))
+	def(&c.Prefix, DefaultPrefix)
 	def(&c.StaffLang, locales.Default)
 	if c.Consumer == "" {
 		host, _ := os.Hostname()
@@ -156,6 +164,7 @@ type Desk struct {
 	now     func() time.Time
 	notify  map[string]bot.Notifier
 	posted  func(ref string) // test and benchmark hook
+	m       *Metrics
 	groupOK sync.Once
 	staffQ  laterQueue // notes and edits in the staff chat
 }
@@ -171,13 +180,15 @@ type Deps struct {
 	Notifiers map[string]bot.Notifier // how residents are reached, per channel
 	// OnPosted, when set, is called after a request was posted (benchmarks).
 	OnPosted func(ref string)
+	// Metrics counts what the desk does; nil counts nothing.
+	Metrics *Metrics
 }
 
 // New builds a desk.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 	cfg.defaults()
 	d := &Desk{cfg: cfg, rdb: rdb, send: deps.Sender, cat: deps.Catalog, cal: deps.Calendar,
-		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted}
+		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted, m: deps.Metrics}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
@@ -207,6 +218,8 @@ func (d *Desk) SetNotifier(channel string, n bot.Notifier) {
 
 func (d *Desk) key(parts ...string) string { return d.cfg.Prefix + strings.Join(parts, ":") }
 
+func (d *Desk) deadStream() string { return d.cfg.DeadStream }
+
 // Statuses of a request.
 const (
 	StatusOpen      = "open"
@@ -217,13 +230,17 @@ const (
 
 // takeScript registers a request read from the stream (unless it is known)
 // and decides whether this desk posts it.
-// KEYS: req, ref, active, chat, forgot. ARGV: id, ref, json, created ms,
-// entry id, consumer, now ms, lease ms, tombstone ttl ms.
+// KEYS: req, ref, active, chat, forgot, stats (the day's counters). ARGV:
+// id, ref, json, created ms, entry id, consumer, now ms, lease ms, tombstone
+// ttl ms, stats ttl ms, then the counter fields to add one to.
 // Returns {state, msg}: state is go, retry (an earlier attempt may have been
 // sent), busy (another desk is posting), posted, withdrawn, closed.
+// A request is counted once, when it is first registered.
 var takeScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then
+  for i = 11, #ARGV do redis.call('HINCRBY', KEYS[6], ARGV[i], 1) end
+  if #ARGV >= 11 then redis.call('PEXPIRE', KEYS[6], ARGV[10]) end
   local forgot = redis.call('GET', KEYS[5])
   if forgot and tonumber(forgot) >= tonumber(ARGV[4]) then
     redis.call('HSET', KEYS[1], 'status', 'withdrawn', 'ref', ARGV[2])
@@ -402,8 +419,9 @@ func (d *Desk) process(ctx context.Context, m redis.XMessage) {
 	var req dialog.Request
 	if err := json.Unmarshal([]byte(raw), &req); err != nil || req.ID == "" || req.Ref == "" {
 		// Nothing can be done with it; keeping it pending would retry it forever.
-		d.log.Error("desk: unreadable stream entry, acknowledged without posting", "entry", m.ID)
-		d.ack(ctx, m.ID)
+		if err := d.deadLetter(ctx, m); err != nil {
+			d.log.Warn("desk: unreadable stream entry", "entry", m.ID, "err", err)
+		}
 		return
 	}
 	if err := d.take(ctx, m.ID, raw, req); err != nil {
@@ -416,11 +434,12 @@ func (d *Desk) process(ctx context.Context, m redis.XMessage) {
 func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request) error {
 	now := d.now()
 	created := req.CreatedAt.UnixMilli()
+	args := append([]any{req.ID, req.Ref, raw, created, entryID, d.cfg.Consumer, now.UnixMilli(), d.cfg.MinIdle.Milliseconds(),
+		d.cfg.Retention.Milliseconds(), statsTTL.Milliseconds()}, statFields(req)...)
 	res, err := takeScript.Run(ctx, d.rdb,
 		[]string{d.key("req", req.ID), d.key("ref", req.Ref), d.key("active"),
-			d.key("chat", req.Channel, req.ChatID), d.key("forgot", req.Channel, req.ChatID)},
-		req.ID, req.Ref, raw, created, entryID, d.cfg.Consumer, now.UnixMilli(), d.cfg.MinIdle.Milliseconds(),
-		d.cfg.Retention.Milliseconds()).StringSlice()
+			d.key("chat", req.Channel, req.ChatID), d.key("forgot", req.Channel, req.ChatID), d.statsKey(req.CreatedAt)},
+		args...).StringSlice()
 	if err != nil {
 		return fmt.Errorf("register request %s: %w", req.Ref, err)
 	}
@@ -432,6 +451,7 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		return nil
 	case StatusWithdrawn:
 		// /vergeet came first: the details must not stay on the stream either.
+		d.m.request(eventWithdrawn)
 		d.ack(ctx, entryID)
 		if err := d.rdb.XDel(ctx, d.cfg.Stream, entryID).Err(); err != nil {
 			return fmt.Errorf("delete withdrawn entry %s: %w", entryID, err)
@@ -470,6 +490,10 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		return fmt.Errorf("record post of %s: %w", req.Ref, err)
 	}
 	d.log.Info("request posted to staff", "ref", req.Ref, "urgency", req.Urgency, "possible_duplicate", dup)
+	d.m.request(eventPosted)
+	if dup {
+		d.m.postedMaybeTwice()
+	}
 	if d.posted != nil {
 		d.posted(req.Ref)
 	}

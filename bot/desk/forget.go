@@ -37,6 +37,7 @@ func (d *Desk) Forget(ctx context.Context, channel, chatID string) error {
 		}
 		if open {
 			d.log.Info("request withdrawn by resident", "ref", rec.Request.Ref)
+			d.m.request(eventWithdrawn)
 			d.staffNote(ctx, rec.MsgID, d.t("desk.withdrawn", map[string]any{"Ref": escape(rec.Request.Ref)}))
 		}
 	}

@@ -26,6 +26,7 @@ import (
 type TelegramSender struct {
 	api   *tg.Bot
 	token string
+	m     *Metrics
 
 	mu        sync.Mutex
 	perMinute int
@@ -122,6 +123,10 @@ func (p *groupPace) hold(d time.Duration) {
 		p.until = t
 	}
 }
+
+// CountErrors counts the sender's failed Bot API calls on m, by kind.
+// Call it before the sender is used.
+func (s *TelegramSender) CountErrors(m *Metrics) { s.m = m }
 
 // NewTelegramSender builds a sender; apiURL "" is https://api.telegram.org.
 // It makes no network calls.
@@ -224,6 +229,9 @@ func (s *TelegramSender) retry(ctx context.Context, chatID int64, fn func() erro
 		var tooMany *tg.TooManyRequestsError
 		if err == nil {
 			return nil
+		}
+		if !strings.Contains(err.Error(), "not modified") {
+			s.m.apiError(err)
 		}
 		if !errors.As(err, &tooMany) || attempt == 3 {
 			return errors.New(strings.ReplaceAll(err.Error(), s.token, "***"))

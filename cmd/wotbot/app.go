@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/held"
 	"github.com/wotschiedam/wotbot/bot/redisconn"
@@ -141,6 +142,10 @@ func (c *core) conversations(env func(string) string, st *storage, log *slog.Log
 		}
 		ttl = d
 	}
+	dcfg, err := deskConfig(env) // the question counters live under the desk's prefix
+	if err != nil {
+		return nil, err
+	}
 	stream := env("HANDOFF_STREAM")
 	if stream == "" {
 		stream = "wot:handoff"
@@ -154,6 +159,7 @@ func (c *core) conversations(env func(string) string, st *storage, log *slog.Log
 		Facts:    c.knowledge.TemplateFacts(),
 		Now:      time.Now,
 		Log:      log,
+		Intents:  desk.IntentCounter(st.rdb, dcfg.Prefix, c.knowledge.Location(), log),
 	}, nil
 }
 

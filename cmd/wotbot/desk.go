@@ -2,15 +2,23 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/desk"
+	"github.com/wotschiedam/wotbot/bot/redisconn"
 	"github.com/wotschiedam/wotbot/bot/telegram"
 )
 
@@ -61,14 +69,30 @@ func deskConfig(env func(string) string) (desk.Config, error) {
 	return cfg, nil
 }
 
-// newDesk builds the desk; sender may be nil (nothing is posted then).
-func (c *core) newDesk(st *storage, cfg desk.Config, sender *desk.TelegramSender, log *slog.Logger) *desk.Desk {
+// newDesk builds the desk; sender may be nil (nothing is posted then). With
+// reg, the desk's counters and state gauges (and its sender's Bot API
+// errors) are registered there.
+func (c *core) newDesk(st *storage, cfg desk.Config, sender *desk.TelegramSender, log *slog.Logger, reg prometheus.Registerer) (*desk.Desk, error) {
 	deps := desk.Deps{Catalog: c.catalog, Calendar: c.knowledge, Facts: c.knowledge.TemplateFacts(), Log: log}
+	if reg != nil {
+		m, err := desk.NewMetrics(reg)
+		if err != nil {
+			return nil, err
+		}
+		deps.Metrics = m
+	}
 	if sender != nil {
+		sender.CountErrors(deps.Metrics)
 		deps.Sender = sender
 		deps.Notifiers = map[string]bot.Notifier{telegram.ChannelName: sender}
 	}
-	return desk.New(st.rdb, cfg, deps)
+	d := desk.New(st.rdb, cfg, deps)
+	if reg != nil {
+		if err := reg.Register(d.Collector()); err != nil {
+			return nil, fmt.Errorf("register desk state metrics: %w", err)
+		}
+	}
+	return d, nil
 }
 
 // deskCmd consumes the hand-off stream and posts to the staff chat, with
@@ -99,9 +123,55 @@ func deskCmd(ctx context.Context, args []string, env func(string) string, stderr
 	if err != nil {
 		return err
 	}
-	d := c.newDesk(st, cfg, sender, log)
-	log.Info("staff desk running", "stream", d.Config().Stream, "consumer", d.Config().Consumer)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		redisconn.UpCollector(st.rdb))
+	d, err := c.newDesk(st, cfg, sender, log, reg)
+	if err != nil {
+		return err
+	}
+	addr := env(telegram.EnvListenAddr)
+	if addr != "" {
+		stop, err := serveMetrics(addr, reg, func(ctx context.Context) error { return st.rdb.Ping(ctx).Err() }, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	log.Info("staff desk running", "stream", d.Config().Stream, "consumer", d.Config().Consumer, "listen", addr)
 	return d.Run(ctx)
+}
+
+// serveMetrics serves /metrics (reg) and /healthz (health) on addr until
+// the returned stop is called.
+func serveMetrics(addr string, reg *prometheus.Registry, health func(context.Context) error, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := health(ctx); err != nil {
+			log.Warn("health check failed", "err", err)
+			http.Error(w, "unhealthy", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 // outboxPath is OUTBOX_PATH, or the desk's default: one file per replica.

@@ -16,6 +16,8 @@ const staffUsage = `usage:
   wotbot staff show REF             everything kept of one request
   wotbot staff claim REF --by NAME  pick a request up
   wotbot staff close REF            close a request (deleted after RETENTION_DAYS)
+  wotbot staff stats [--since 30d] [--png FILE]
+                                    figures per week (counts only), and a chart
 `
 
 // staffCmd is the staff's command line against REDIS_URL. With
@@ -30,6 +32,8 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs := flag.NewFlagSet("staff "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	by := fs.String("by", "", "who picks it up (claim)")
+	since := fs.String("since", "30d", "the period of stats: days (30d) or a duration (720h)")
+	png := fs.String("png", "", "stats: also draw the figures to this PNG file")
 	var ref string
 	// REF may come before or after the flags.
 	if err := fs.Parse(args); err != nil {
@@ -62,7 +66,10 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 			return err
 		}
 	}
-	d := c.newDesk(st, cfg, sender, log)
+	d, err := c.newDesk(st, cfg, sender, log, nil)
+	if err != nil {
+		return err
+	}
 	defer func() {
 		// A claim's or a close's edit of the staff post goes out in the background.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -101,6 +108,13 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 		}
 		fmt.Fprintf(stdout, "%s claimed by %s\n", ref, res.By)
 		return nil
+	case "stats":
+		period, err := parseSince(*since)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v\n%s", err, staffUsage)
+			return errUsage
+		}
+		return writeStats(ctx, stdout, c, d, period, *png)
 	case "close":
 		if err := d.Close(ctx, ref); err != nil {
 			return err
