@@ -152,10 +152,11 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 	if rec.MsgID == 0 {
 		rec.MsgID = postID
 	}
-	relay := by.ID != 0 && d.notify[req.Channel] != nil
+	ch, chat := residentChat(req)
+	relay := by.ID != 0 && d.notify[ch] != nil
 	now := d.now()
 	out, err := claimScript.Run(ctx, d.rdb,
-		[]string{d.key("req", id), d.relaysKey(by.ID), d.key("relay", req.Channel, req.ChatID), d.key("notify")},
+		[]string{d.key("req", id), d.relaysKey(by.ID), d.key("relay", ch, chat), d.key("notify")},
 		by.ID, by.Name, now.UnixMilli(), id, req.Language, ref, boolStr(relay)).StringSlice()
 	if err != nil {
 		return res, fmt.Errorf("claim %s: %w", ref, err)
@@ -180,8 +181,9 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 // be reached at all, which is recorded and said in the staff chat.
 func (d *Desk) tellClaimed(ctx context.Context, rec *Record) {
 	req := rec.Request
-	n := d.notify[req.Channel]
-	if n == nil && req.Channel != "telegram" {
+	ch, chat := residentChat(req)
+	n := d.notify[ch]
+	if n == nil && ch != "telegram" {
 		d.rdb.HSet(ctx, d.key("req", rec.ID), "notify", "unreachable")
 		d.rdb.ZRem(ctx, d.key("notify"), rec.ID)
 		d.log.Info("resident cannot be reached through the bot", "ref", req.Ref, "channel", req.Channel)
@@ -192,11 +194,31 @@ func (d *Desk) tellClaimed(ctx context.Context, rec *Record) {
 		return // no Telegram here (the command line): a running desk tells them
 	}
 	text := d.cat.T(req.Language, "desk.resident.claimed", d.withFacts(map[string]any{"Ref": req.Ref, "Name": rec.ClaimedName}))
-	if err := n.Notify(ctx, req.ChatID, text); err != nil {
+	if err := n.Notify(ctx, chat, text); err != nil {
 		d.log.Warn("tell resident of claim; will retry", "ref", req.Ref, "err", err)
 		return
 	}
 	d.rdb.ZRem(ctx, d.key("notify"), rec.ID)
+	if ch != req.Channel || chat != req.ChatID {
+		// The registrant hears that it was picked up; the chat is the person's.
+		if rn := d.notify[req.Channel]; rn != nil {
+			text := d.cat.T(req.Language, "desk.resident.claimed_registrant", d.withFacts(map[string]any{"Ref": req.Ref, "Name": rec.ClaimedName}))
+			if err := rn.Notify(ctx, req.ChatID, text); err != nil {
+				d.log.Warn("tell registrant of claim", "ref", req.Ref, "err", err)
+			}
+		}
+	}
+}
+
+// residentChat is where the resident of a request is reached: for a
+// request for someone else that the person confirmed through their link,
+// the person's own chat (they are the resident, not the registrant);
+// otherwise the chat the request came from.
+func residentChat(req dialog.Request) (channel, chatID string) {
+	if oc := req.OtherContact; oc != nil && oc.Channel != "" && oc.ChatID != "" {
+		return oc.Channel, oc.ChatID
+	}
+	return req.Channel, req.ChatID
 }
 
 // editPost changes the staff post (no-op without one), in the background
@@ -290,7 +312,7 @@ func (d *Desk) relayOfRequest(ctx context.Context, id string) (*relay, *Record, 
 	if err != nil {
 		return nil, nil, err
 	}
-	rel, err := d.relayOf(ctx, rec.Request.Channel, rec.Request.ChatID)
+	rel, err := d.relayOfResident(ctx, rec.Request)
 	if err != nil || rel == nil || rel.ID != id {
 		return nil, rec, err
 	}
@@ -422,7 +444,7 @@ func (d *Desk) Close(ctx context.Context, ref string) error {
 		return fmt.Errorf("close %s: %w", ref, err)
 	}
 	d.log.Info("request closed", "ref", ref)
-	rel, err := d.relayOf(ctx, rec.Request.Channel, rec.Request.ChatID)
+	rel, err := d.relayOfResident(ctx, rec.Request)
 	if err == nil && rel != nil && rel.ID == id {
 		if err := d.CloseRelay(ctx, rel); err != nil {
 			d.log.Warn("end relay on close", "ref", ref, "err", err)
@@ -434,4 +456,11 @@ func (d *Desk) Close(ctx context.Context, ref string) error {
 	}
 	d.editPost(ctx, rec.MsgID, d.postText(rec.Request, rec.Dup, claimed)+"\n"+d.t("desk.closed", map[string]any{"Ref": ref}))
 	return nil
+}
+
+// relayOfResident is the open relay of the resident chat of req, if any
+// (it may be about another request of that chat).
+func (d *Desk) relayOfResident(ctx context.Context, req dialog.Request) (*relay, error) {
+	ch, chat := residentChat(req)
+	return d.relayOf(ctx, ch, chat)
 }

@@ -1,0 +1,61 @@
+package desk
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wotschiedam/wotbot/dialog"
+)
+
+// Transcript tests of issue 18's first list: residents never fall out of
+// sight. Two staff members (Fatima and Jan) work the desk.
+
+// 1. A request for someone else, confirmed through the personal link: the
+// person who confirmed is the resident. The claim notice and the relay go
+// to them; the registrant hears that the request was picked up, and their
+// own messages go to the bot, not to staff.
+func TestLinkConfirmedPersonIsTheResident(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	ctx := context.Background()
+	const person = int64(7701)
+	req, _ := e.posted(d, func(r *dialog.Request) {
+		r.ForOther, r.OtherConsent, r.OtherName = true, true, "Henk de Vries"
+		at := r.CreatedAt
+		r.Consent.Method, r.Consent.OtherAt = "confirmed", &at
+		r.ContactVia = "chat"
+		r.OtherContact = &dialog.Contact{Channel: "telegram", ChatID: strconv.FormatInt(person, 10)}
+	})
+	registrant := chatOf(req)
+	if _, err := d.Claim(ctx, req.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(person, "Uw aanmelding "+req.Ref+" is opgepakt door Fatima")
+	e.waitText(registrant, "De aanmelding "+req.Ref+" die u deed is opgepakt")
+	if e.gotText(registrant, "kan u hier een bericht sturen") {
+		t.Errorf("registrant was told staff chat with them")
+	}
+	// The person asks; Fatima gets it, Jan does not.
+	if out := s.say(person, "Wanneer komt u?", ""); out != nil {
+		t.Errorf("person's message answered by the bot: %+v", out)
+	}
+	e.waitText(fatima, "["+req.Ref+"] Inwoner: Wanneer komt u?")
+	// Fatima answers: it reaches the person, not the registrant.
+	out := joined(s.say(fatima, "Morgen om tien uur.", ""))
+	if !strings.Contains(out, req.Ref) {
+		t.Errorf("no confirmation: %q", out)
+	}
+	e.waitText(person, "Fatima (WOT): Morgen om tien uur.")
+	if e.gotText(registrant, "Morgen om tien uur") {
+		t.Errorf("staff message reached the registrant")
+	}
+	// The registrant's own message goes to the bot.
+	if out := s.say(registrant, "Is het gelukt?", ""); len(out) != 1 || out[0].Text != "bot" {
+		t.Errorf("registrant's message: %+v", out)
+	}
+	if e.gotText(fatima, "Is het gelukt") || e.gotText(jan, "Wanneer komt u") {
+		t.Errorf("a message reached the wrong staff member")
+	}
+}
