@@ -59,3 +59,59 @@ func TestLinkConfirmedPersonIsTheResident(t *testing.T) {
 		t.Errorf("a message reached the wrong staff member")
 	}
 }
+
+// 2. After /sluit the request is still open: the resident's next message
+// reaches the staff member (or the staff chat when they cannot be reached),
+// the resident hears it was passed on, and a crisis message is flagged to
+// the staff chat as well. Only a closed request returns them to the bot.
+func TestAfterSluitResidentStillReachesStaff(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	fb := &fakeBot{}
+	s.r.Next, s.r.Crisis = fb, func(t string) bool { return strings.Contains(t, "dood") }
+	ctx := context.Background()
+	req, _ := e.posted(d)
+	resident := chatOf(req)
+	if _, err := d.Claim(ctx, req.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
+		t.Fatal(err)
+	}
+	s.say(fatima, "/sluit", "")
+	e.waitText(resident, "Fatima heeft het gesprek gesloten")
+	if e.gotText(resident, "U praat nu weer met de WOT-bot") {
+		t.Errorf("resident told the bot takes over while the request is open")
+	}
+
+	out := joined(s.say(resident, "Sanne? Hij is weg.", ""))
+	if !strings.Contains(out, "doorgegeven aan Fatima") {
+		t.Errorf("resident not told the message was passed on: %q", out)
+	}
+	e.waitText(fatima, "["+req.Ref+"] Inwoner")
+	e.waitText(fatima, "Sanne? Hij is weg.")
+
+	// Fatima cannot be reached privately: the staff chat gets it.
+	e.api.FailNextIn("sendMessage", fatima, 1, 403, 0)
+	s.say(resident, "Hallo? Is daar iemand?", "")
+	e.waitText(staffChat, "Hallo? Is daar iemand?")
+
+	// Crisis: the safety numbers at once, flagged to Fatima and to the staff chat.
+	out = joined(s.say(resident, "ik wil dood", ""))
+	if !strings.Contains(out, "Bel 113") {
+		t.Errorf("crisis without the safety answer: %q", out)
+	}
+	e.waitText(fatima, "mogelijk gevaar")
+	e.waitText(staffChat, "mogelijk gevaar")
+	if e.gotText(jan, "Sanne") || e.gotText(jan, "dood") {
+		t.Errorf("message reached Jan")
+	}
+	if got := strings.Join(fb.got(), "|"); got != "ik wil dood" {
+		t.Errorf("bot saw %q while the request was open", got)
+	}
+
+	// Closed: the bot answers again.
+	if err := d.Close(ctx, req.Ref); err != nil {
+		t.Fatal(err)
+	}
+	if out := s.say(resident, "nog een vraag", ""); len(out) != 1 || out[0].Text != "bot" {
+		t.Errorf("after close: %+v", out)
+	}
+}

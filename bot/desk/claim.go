@@ -53,6 +53,9 @@ type Record struct {
 	RemUrgent   bool
 	RemDue      bool
 	Notify      string // "" (told or nothing to tell), "unreachable"
+	// Stopped: the resident said "stop" to the chat; their messages go to
+	// the bot until staff reopen it.
+	Stopped bool
 	Entry       string // the stream entry id
 	Created     time.Time
 }
@@ -81,7 +84,7 @@ func (d *Desk) Load(ctx context.Context, id string) (*Record, error) {
 		return nil, fmt.Errorf("request %s: %w", id, ErrUnknown)
 	}
 	r := &Record{ID: id, Status: h["status"], ClaimedName: h["claimed_name"], Notify: h["notify"],
-		Dup: h["dup"] == "1", RemUrgent: h["rem_urgent"] != "", RemDue: h["rem_due"] != ""}
+		Dup: h["dup"] == "1", Stopped: h["stopped"] != "", RemUrgent: h["rem_urgent"] != "", RemDue: h["rem_due"] != ""}
 	if j := h["json"]; j != "" {
 		if err := json.Unmarshal([]byte(j), &r.Request); err != nil {
 			return nil, fmt.Errorf("request %s: stored JSON: %w", id, err)
@@ -252,6 +255,9 @@ type relay struct {
 	ID, Ref, Lang, Name string
 	Staff               int64
 	Channel, ChatID     string
+	// closed: no chat is open; the resident's message is passed on to the
+	// claimer all the same (the request is still theirs).
+	closed bool
 }
 
 func (d *Desk) relayOf(ctx context.Context, channel, chatID string) (*relay, error) {
@@ -355,6 +361,9 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 	ctx, cancel := context.WithTimeout(ctx, 2*groupWait)
 	defer cancel()
 	id := "desk.relay.from_resident"
+	if rel.closed {
+		id = "desk.relay.from_resident_closed"
+	}
 	if crisis {
 		id = "desk.relay.from_resident_crisis"
 	}
@@ -362,7 +371,7 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 		return d.t(id, map[string]any{"Ref": html.EscapeString(rel.Ref), "Text": html.EscapeString(part)})
 	}
 	room := maxMessage - utf16Len(html.UnescapeString(render("")))
-	toGroup := false
+	toGroup := rel.Staff == 0 // claimed on the command line by someone without a Telegram id
 	for _, part := range splitText(dialog.CleanText(text), room) {
 		msg := render(part)
 		if !toGroup {

@@ -3,6 +3,8 @@ package desk
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -187,7 +189,17 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 		}
 	}
 	rel, err := d.relayOf(ctx, in.Channel, in.ChatID)
-	if err != nil || rel == nil || strings.HasPrefix(text, "/") && !stopWords[strings.ToLower(text)] {
+	command := strings.HasPrefix(text, "/") && !stopWords[strings.ToLower(text)]
+	if err == nil && rel == nil && !command && !stopWords[strings.ToLower(text)] {
+		// No chat open, but a request of theirs is: staff must see it.
+		if open, err := d.claimedOfResident(ctx, in.Channel, in.ChatID); err == nil && len(open) > 0 {
+			if !d.firstTime(ctx, in) {
+				return nil, nil
+			}
+			return r.passOn(ctx, in, open, text)
+		}
+	}
+	if err != nil || rel == nil || command {
 		return r.Next.Handle(ctx, in)
 	}
 	if !d.firstTime(ctx, in) {
@@ -200,6 +212,9 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 		}
 		if ended {
 			d.log.Info("relay ended by resident", "ref", rel.Ref)
+			if err := d.rdb.HSet(ctx, d.key("req", rel.ID), "stopped", "1").Err(); err != nil {
+				d.log.Warn("record stop", "ref", rel.Ref, "err", err)
+			}
 			if d.send != nil {
 				sctx, cancel := context.WithTimeout(ctx, groupWait) // no long retry_after in the resident's chat
 				_, err := d.send.SendMessage(sctx, rel.Staff, d.t("desk.relay.stopped_staff", map[string]any{"Ref": rel.Ref}), nil, 0)
@@ -268,4 +283,56 @@ func (d *Desk) fromStaffPrivate(ctx context.Context, rels []openRelay, replyTo, 
 	var replies []dialog.Reply
 	d.fromStaff(ctx, tg.rel.relay, tg.text, func(s string) { replies = append(replies, dialog.Reply{Text: s}) })
 	return replies
+}
+
+// claimedOfResident lists the claimed requests whose resident writes from
+// this chat and did not stop the chat themselves: their messages go to
+// staff even when no chat is open.
+func (d *Desk) claimedOfResident(ctx context.Context, channel, chatID string) ([]*Record, error) {
+	ids, err := d.rdb.SMembers(ctx, d.key("chat", channel, chatID)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("requests of chat: %w", err)
+	}
+	var out []*Record
+	for _, id := range ids {
+		rec, err := d.Load(ctx, id)
+		if errors.Is(err, ErrUnknown) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if ch, chat := residentChat(rec.Request); rec.Status != StatusClaimed || rec.Stopped || ch != channel || chat != chatID {
+			continue
+		}
+		out = append(out, rec)
+	}
+	slices.SortFunc(out, func(a, b *Record) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
+	return out, nil
+}
+
+// passOn gives a resident's message to the claimer of their request while
+// no chat is open (after /sluit, or a claim on the command line), and tells
+// the resident so. A crisis message is flagged in the staff chat too, and
+// gets the bot's safety answer at once.
+func (r *Router) passOn(ctx context.Context, in bot.Inbound, open []*Record, text string) ([]dialog.Reply, error) {
+	d := r.Desk
+	rec := open[len(open)-1]
+	req := rec.Request
+	rel := &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: rec.ClaimedName, Staff: rec.ClaimedBy,
+		Channel: in.Channel, ChatID: in.ChatID, closed: true}
+	crisis := r.Crisis != nil && r.Crisis(text)
+	err := d.toStaff(ctx, rel, rec.MsgID, text, crisis)
+	if err != nil {
+		d.log.Warn("pass on to staff", "ref", req.Ref, "err", err)
+	}
+	if crisis {
+		d.staffNote(ctx, rec.MsgID, d.t("desk.relay.from_resident_crisis", map[string]any{
+			"Ref": escape(req.Ref), "Text": escape(splitText(dialog.CleanText(text), maxMessage/2)[0])}))
+		return r.Next.Handle(ctx, in)
+	}
+	if err != nil {
+		return []dialog.Reply{{Text: d.cat.T(req.Language, "desk.relay.not_delivered", d.facts)}}, nil
+	}
+	return []dialog.Reply{{Text: d.cat.T(req.Language, "desk.relay.passed_on", map[string]any{"Name": orDash(rec.ClaimedName), "Ref": req.Ref})}}, nil
 }
