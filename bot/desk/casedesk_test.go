@@ -115,3 +115,52 @@ func TestAfterSluitResidentStillReachesStaff(t *testing.T) {
 		t.Errorf("after close: %+v", out)
 	}
 }
+
+// 3. A chat can be reopened while the request is open: after /sluit by a
+// reply to the post, after the resident's "stop" with /heropen in the
+// private chat, and from the command line. Jan, who does not have it,
+// cannot.
+func TestChatCanBeReopened(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	ctx := context.Background()
+	req, post := e.posted(d, func(r *dialog.Request) { r.Phone, r.ContactVia = "", "chat" })
+	resident := chatOf(req)
+	if _, err := d.Claim(ctx, req.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
+		t.Fatal(err)
+	}
+	s.say(fatima, "/sluit", "")
+	e.waitText(resident, "Fatima heeft het gesprek gesloten")
+
+	// Jan replies to the post: refused, nothing reaches the resident.
+	d.HandleGroupUpdate(ctx, groupReply(jan, "Jan", post, "Ik neem het over"))
+	e.waitText(staffChat, "Alleen die medewerker")
+	// Fatima replies to the post: the chat is open again.
+	d.HandleGroupUpdate(ctx, groupReply(fatima, "Fatima", post, "Nog een vraag: wanneer kan ik langskomen?"))
+	e.waitText(resident, "Fatima (WOT): Nog een vraag")
+	if out := s.say(resident, "Dinsdag", ""); out != nil {
+		t.Errorf("reply in a reopened chat answered: %+v", out)
+	}
+	e.waitText(fatima, "["+req.Ref+"] Inwoner: Dinsdag")
+
+	// The resident stops; Fatima reopens it from her private chat.
+	s.say(resident, "stop", "")
+	out := joined(s.say(fatima, "/heropen "+strings.ToLower(req.Ref), ""))
+	if !strings.Contains(out, req.Ref) || !strings.Contains(out, "weer open") {
+		t.Errorf("/heropen answer: %q", out)
+	}
+	e.waitText(resident, "Fatima heeft de chat over "+req.Ref+" weer geopend")
+	s.say(fatima, "Bent u er nog?", "")
+	e.waitText(resident, "Fatima (WOT): Bent u er nog?")
+
+	// From the command line, after another /sluit.
+	s.say(fatima, "/sluit", "")
+	if err := d.Reopen(ctx, req.Ref); err != nil {
+		t.Fatal(err)
+	}
+	s.say(resident, "Hallo weer", "")
+	e.waitText(fatima, "["+req.Ref+"] Inwoner: Hallo weer")
+	if e.gotText(jan, "Hallo weer") || e.gotText(resident, "Ik neem het over") {
+		t.Errorf("message reached the wrong person")
+	}
+}

@@ -53,6 +53,15 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 		switch {
 		case rel != nil && rel.Staff == m.From.ID:
 			d.fromStaff(ctx, rel, telegram.CommandText(m.Text), func(text string) { d.staffNote(ctx, m.ID, text) })
+		case rel == nil && rec.Status == StatusClaimed && rec.ClaimedBy == m.From.ID && !isSluit(m.Text):
+			// Their request, its chat closed: it opens again, and the reply goes.
+			say := func(text string) { d.staffNote(ctx, m.ID, text) }
+			rel, err := d.reopen(ctx, rec, m.From.ID)
+			if err != nil {
+				say(d.reopenFailed(ref, err))
+				return
+			}
+			d.fromStaff(ctx, rel, telegram.CommandText(m.Text), say)
 		case rec.Status == StatusOpen:
 			d.staffNote(ctx, m.ID, d.t("desk.relay.claim_first", map[string]any{"Ref": escape(ref)}))
 		case rel != nil || rec.Status == StatusClaimed && rec.ClaimedBy != m.From.ID:
@@ -177,16 +186,22 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 	}
 	text := strings.TrimSpace(in.Msg.Text)
 	if uid, err := strconv.ParseInt(in.ChatID, 10, 64); err == nil && in.Channel == "telegram" && d.isStaff(uid) {
-		if cmd := strings.Fields(text); strings.HasPrefix(text, "/") && !strings.EqualFold(cmd[0], "/sluit") {
+		cmd := consoleCommand(text)
+		if cmd != "" && cmd != "/sluit" && cmd != "/heropen" {
 			return r.Next.Handle(ctx, in)
 		}
-		rels, err := d.relaysOfStaff(ctx, uid)
-		if err == nil && len(rels) > 0 {
-			if !d.firstTime(ctx, in) {
-				return nil, nil
-			}
-			return d.fromStaffPrivate(ctx, rels, in.ReplyTo, text), nil
+		if !d.firstTime(ctx, in) {
+			return nil, nil
 		}
+		if cmd == "/heropen" {
+			return d.reopenCommand(ctx, uid, text), nil
+		}
+		rels, err := d.relaysOfStaff(ctx, uid)
+		if err != nil {
+			d.log.Warn("staff relays", "err", err)
+			return []dialog.Reply{{Text: d.t("desk.claim.failed", nil)}}, nil
+		}
+		return d.fromStaffPrivate(ctx, uid, rels, in.ReplyTo, text), nil
 	}
 	rel, err := d.relayOf(ctx, in.Channel, in.ChatID)
 	command := strings.HasPrefix(text, "/") && !stopWords[strings.ToLower(text)]
@@ -266,13 +281,25 @@ func (d *Desk) firstTime(ctx context.Context, in bot.Inbound) bool {
 // fromStaffPrivate is a staff member's message in their private chat with
 // the bot: it goes to the resident it is unambiguously for, or to no one,
 // and the staff member hears which.
-func (d *Desk) fromStaffPrivate(ctx context.Context, rels []openRelay, replyTo, text string) []dialog.Reply {
+func (d *Desk) fromStaffPrivate(ctx context.Context, uid int64, rels []openRelay, replyTo, text string) []dialog.Reply {
 	// "/sluit WOT-…" addresses like a message does.
 	cmd, rest := "", text
-	if f := strings.Fields(text); len(f) > 0 && strings.EqualFold(f[0], "/sluit") {
+	if f := strings.Fields(text); len(f) > 0 && consoleCommand(text) == "/sluit" {
 		cmd, rest = "/sluit", strings.TrimSpace(text[len(f[0]):])
 	}
 	tg := pickTarget(rels, replyTo, rest)
+	var replies []dialog.Reply
+	if tg.rel == nil && tg.why == "unknown" && cmd == "" {
+		// A reply to (or the reference of) a request of theirs whose chat
+		// is closed: it opens again, and the message goes.
+		if rel, rec := d.reopenOwn(ctx, uid, tg.ref); rel != nil {
+			replies = append(replies, dialog.Reply{Text: d.t("desk.relay.reopened_staff", map[string]any{"Ref": escape(rec.Request.Ref)})})
+			tg = target{rel: &openRelay{rel, rec}, text: tg.text}
+		}
+	}
+	if tg.rel == nil && len(rels) == 0 {
+		return []dialog.Reply{{Text: d.t("desk.console.no_chats", nil)}}
+	}
 	if tg.rel == nil {
 		d.log.Info("staff message not relayed: no single target", "why", tg.why, "open", len(rels))
 		return []dialog.Reply{{Text: d.notRelayed(rels, tg)}}
@@ -280,7 +307,6 @@ func (d *Desk) fromStaffPrivate(ctx context.Context, rels []openRelay, replyTo, 
 	if cmd != "" {
 		tg.text = cmd
 	}
-	var replies []dialog.Reply
 	d.fromStaff(ctx, tg.rel.relay, tg.text, func(s string) { replies = append(replies, dialog.Reply{Text: s}) })
 	return replies
 }

@@ -16,6 +16,7 @@ const staffUsage = `usage:
   wotbot staff show REF             everything kept of one request
   wotbot staff claim REF --by NAME  pick a request up
   wotbot staff close REF            close a request (deleted after RETENTION_DAYS)
+  wotbot staff reopen REF           open the chat of a claimed request again, for its claimer
 `
 
 // staffCmd is the staff's command line against REDIS_URL. With
@@ -42,7 +43,7 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 			return errUsage
 		}
 	}
-	needRef := sub == "show" || sub == "claim" || sub == "close"
+	needRef := sub == "show" || sub == "claim" || sub == "close" || sub == "reopen"
 	if needRef && ref == "" || !needRef && ref != "" || sub == "claim" && *by == "" {
 		fmt.Fprint(stderr, staffUsage)
 		return errUsage
@@ -100,6 +101,12 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 			return fmt.Errorf("%s is %s", ref, res.Status)
 		}
 		fmt.Fprintf(stdout, "%s claimed by %s\n", ref, res.By)
+		return nil
+	case "reopen":
+		if err := d.Reopen(ctx, ref); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: chat open again\n", ref)
 		return nil
 	case "close":
 		if err := d.Close(ctx, ref); err != nil {
