@@ -56,8 +56,8 @@ type Record struct {
 	// Stopped: the resident said "stop" to the chat; their messages go to
 	// the bot until staff reopen it.
 	Stopped bool
-	Entry       string // the stream entry id
-	Created     time.Time
+	Entry   string // the stream entry id
+	Created time.Time
 }
 
 func (d *Desk) isStaff(id int64) bool { return id != 0 && d.cfg.Staff[id] }
