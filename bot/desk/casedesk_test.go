@@ -2,10 +2,12 @@ package desk
 
 import (
 	"context"
+	"html"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -162,5 +164,71 @@ func TestChatCanBeReopened(t *testing.T) {
 	e.waitText(fatima, "["+req.Ref+"] Inwoner: Hallo weer")
 	if e.gotText(jan, "Hallo weer") || e.gotText(resident, "Ik neem het over") {
 		t.Errorf("message reached the wrong person")
+	}
+}
+
+// 4. One resident, two requests, two staff members: a message goes to the
+// one it is about (the resident chooses, with the topics as buttons, when
+// it is not clear), never to the wrong one; both staff members can answer.
+func TestOneResidentTwoRequestsTwoStaff(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	ctx := context.Background()
+	const resident = int64(7801)
+	chat := strconv.FormatInt(resident, 10)
+	a, _ := e.posted(d, func(r *dialog.Request) { r.ChatID, r.Topic = chat, "money" })
+	b, _ := e.posted(d, func(r *dialog.Request) { r.ChatID, r.Topic = chat, "housing" })
+	if _, err := d.Claim(ctx, a.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, b.Ref, Staff{ID: jan, Name: "Jan"}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(resident, a.Ref+" is opgepakt door Fatima")
+	e.waitText(resident, b.Ref+" is opgepakt door Jan")
+
+	// Not clear which: the resident is asked, with the topics as buttons.
+	out := s.say(resident, "Wanneer hoor ik iets?", "")
+	if len(out) != 1 || len(out[0].Options) != 2 {
+		t.Fatalf("resident not asked which request: %+v", out)
+	}
+	labels := out[0].Options[0].Label + "|" + out[0].Options[1].Label
+	if !strings.Contains(labels, "Geld") || !strings.Contains(labels, "Wonen") {
+		t.Errorf("choices without topics: %q", labels)
+	}
+	if e.gotText(fatima, "Wanneer hoor ik") || e.gotText(jan, "Wanneer hoor ik") {
+		t.Fatalf("ambiguous message passed on before the choice")
+	}
+	var housing dialog.Option
+	for _, o := range out[0].Options {
+		if strings.Contains(o.Label, "Wonen") {
+			housing = o
+		}
+	}
+	s.seq++
+	res, err := s.r.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: chat, Seq: s.seq,
+		Msg: dialog.Message{Kind: dialog.KindOption, Data: housing.Data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(joined(res), "Jan") {
+		t.Errorf("resident not told who has it: %+v", res)
+	}
+	m := e.waitText(jan, "["+b.Ref+"]")
+	if !strings.Contains(m.Text, "Wanneer hoor ik iets?") {
+		t.Errorf("Jan got %q", m.Text)
+	}
+	if e.gotText(fatima, "Wanneer hoor ik") {
+		t.Errorf("message about %s reached Fatima", b.Ref)
+	}
+
+	// Both staff members can answer the resident.
+	s.say(fatima, "Ik bel u morgen over de brief.", "")
+	e.waitText(resident, "Fatima (WOT): Ik bel u morgen over de brief.")
+	s.say(jan, "Over uw huur: ik kijk ernaar.", html.UnescapeString(m.Text))
+	e.waitText(resident, "Jan (WOT): Over uw huur: ik kijk ernaar.")
+	// The resident's answer is asked about again, not guessed.
+	if out := s.say(resident, "Dank u", ""); len(out) != 1 || len(out[0].Options) != 2 {
+		t.Errorf("second message not asked about: %+v", out)
 	}
 }

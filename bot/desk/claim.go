@@ -112,7 +112,8 @@ func msTime(s string) time.Time {
 // notify. ARGV: uid, name, now ms, id, lang, ref, relay (1/0).
 // Returns {won|status, name of whoever has it}. The request joins the
 // staff member's set of open relays; a relay the resident's chat had with
-// the same staff member before leaves it (one relay per resident chat).
+// the same staff member before leaves it (one relay per resident chat); a
+// relay with another staff member stays, and this claim opens none.
 var claimScript = redis.NewScript(`
 local v = redis.call('HMGET', KEYS[1], 'status', 'claimed_name')
 if not v[1] then return {'gone', ''} end
@@ -121,7 +122,10 @@ redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[1], 'claimed
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
 if ARGV[7] == '1' then
   local old = redis.call('HMGET', KEYS[3], 'id', 'staff')
-  if old[1] and old[2] == ARGV[1] then redis.call('SREM', KEYS[2], old[1]) end
+  -- The resident chats with a colleague about another request: that chat
+  -- stays; the resident's messages about this one still reach the claimer.
+  if old[1] and old[2] ~= ARGV[1] then return {'won', ARGV[2]} end
+  if old[1] then redis.call('SREM', KEYS[2], old[1]) end
   redis.call('SADD', KEYS[2], ARGV[4])
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[3], 'id', ARGV[4], 'staff', ARGV[1], 'name', ARGV[2], 'lang', ARGV[5], 'ref', ARGV[6])

@@ -63,7 +63,9 @@ func (d *Desk) Reopen(ctx context.Context, ref string) error {
 }
 
 // reopen opens rec's chat for staff member uid; the relay is returned,
-// and the resident told when it was closed.
+// and the resident told when it was closed. When the resident is in a chat
+// with a colleague about another request (ErrChatBusy), the relay returned
+// still lets the claimer write to them.
 func (d *Desk) reopen(ctx context.Context, rec *Record, uid int64) (*relay, error) {
 	req := rec.Request
 	ch, chat := residentChat(req)
@@ -82,7 +84,10 @@ func (d *Desk) reopen(ctx context.Context, rec *Record, uid int64) (*relay, erro
 	case "not_yours":
 		return nil, fmt.Errorf("reopen %s (claimed by %s): %w", req.Ref, out[1], ErrNotYours)
 	case "busy":
-		return nil, fmt.Errorf("reopen %s: %w", req.Ref, ErrChatBusy)
+		// The claimer may still write to their resident; the resident's
+		// answers are asked which request they are about.
+		return &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: rec.ClaimedName, Staff: uid,
+			Channel: ch, ChatID: chat, closed: true}, fmt.Errorf("reopen %s: %w", req.Ref, ErrChatBusy)
 	}
 	rel := &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: out[1], Staff: uid, Channel: ch, ChatID: chat}
 	if out[0] == "reopened" {
@@ -107,7 +112,7 @@ func (d *Desk) reopenOwn(ctx context.Context, uid int64, ref string) (*relay, *R
 		return nil, nil
 	}
 	rel, err := d.reopen(ctx, rec, uid)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrChatBusy) {
 		d.log.Info("reopen on reply", "ref", rec.Request.Ref, "err", err)
 		return nil, nil
 	}

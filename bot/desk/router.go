@@ -57,7 +57,7 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 			// Their request, its chat closed: it opens again, and the reply goes.
 			say := func(text string) { d.staffNote(ctx, m.ID, text) }
 			rel, err := d.reopen(ctx, rec, m.From.ID)
-			if err != nil {
+			if rel == nil {
 				say(d.reopenFailed(ref, err))
 				return
 			}
@@ -178,6 +178,12 @@ var stopWords = map[string]bool{"stop": true, "/stop": true, "annuleren": true, 
 // Handle implements telegram.Handler.
 func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error) {
 	d := r.Desk
+	if in.Msg.Kind == dialog.KindOption && strings.HasPrefix(in.Msg.Data, aboutPrefix) {
+		if !d.firstTime(ctx, in) {
+			return nil, nil
+		}
+		return r.chosen(ctx, in)
+	}
 	if in.Msg.Kind != dialog.KindText {
 		if rel, _ := d.relayOf(ctx, in.Channel, in.ChatID); rel != nil && in.Msg.Kind != dialog.KindOption {
 			return []dialog.Reply{{Text: d.cat.T(rel.Lang, "desk.relay.text_only", nil)}}, nil
@@ -203,59 +209,154 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 		}
 		return d.fromStaffPrivate(ctx, uid, rels, in.ReplyTo, text), nil
 	}
+	lower := strings.ToLower(text)
+	if strings.HasPrefix(text, "/") && !stopWords[lower] {
+		return r.Next.Handle(ctx, in) // commands are the bot's
+	}
 	rel, err := d.relayOf(ctx, in.Channel, in.ChatID)
-	command := strings.HasPrefix(text, "/") && !stopWords[strings.ToLower(text)]
-	if err == nil && rel == nil && !command && !stopWords[strings.ToLower(text)] {
-		// No chat open, but a request of theirs is: staff must see it.
-		if open, err := d.claimedOfResident(ctx, in.Channel, in.ChatID); err == nil && len(open) > 0 {
-			if !d.firstTime(ctx, in) {
-				return nil, nil
-			}
-			return r.passOn(ctx, in, open, text)
+	if err != nil {
+		return r.Next.Handle(ctx, in)
+	}
+	if rel != nil && stopWords[lower] {
+		if !d.firstTime(ctx, in) {
+			return nil, nil
+		}
+		return r.stop(ctx, in, rel)
+	}
+	// Every claimed request of theirs: staff must see what they write,
+	// chat open or not.
+	cands, err := d.claimedOfResident(ctx, in.Channel, in.ChatID)
+	if err != nil {
+		d.log.Warn("requests of resident", "err", err)
+		cands = nil
+	}
+	if rel != nil && !slices.ContainsFunc(cands, func(c *Record) bool { return c.ID == rel.ID }) {
+		if rec, err := d.Load(ctx, rel.ID); err == nil {
+			cands = append(cands, rec)
 		}
 	}
-	if err != nil || rel == nil || command {
+	if len(cands) == 0 || stopWords[lower] {
 		return r.Next.Handle(ctx, in)
 	}
 	if !d.firstTime(ctx, in) {
 		return nil, nil
 	}
-	if stopWords[strings.ToLower(text)] {
-		ended, err := d.endRelay(ctx, rel)
-		if err != nil {
-			return r.Next.Handle(ctx, in)
-		}
-		if ended {
-			d.log.Info("relay ended by resident", "ref", rel.Ref)
-			if err := d.rdb.HSet(ctx, d.key("req", rel.ID), "stopped", "1").Err(); err != nil {
-				d.log.Warn("record stop", "ref", rel.Ref, "err", err)
-			}
-			if d.send != nil {
-				sctx, cancel := context.WithTimeout(ctx, groupWait) // no long retry_after in the resident's chat
-				_, err := d.send.SendMessage(sctx, rel.Staff, d.t("desk.relay.stopped_staff", map[string]any{"Ref": rel.Ref}), nil, 0)
-				cancel()
-				if err != nil {
-					d.log.Warn("tell staff relay stopped", "ref", rel.Ref, "err", err)
-				}
-			}
-		}
-		return []dialog.Reply{{Text: d.cat.T(rel.Lang, "desk.relay.stopped", map[string]any{"Ref": rel.Ref}), Step: dialog.StepEnded}}, nil
-	}
 	crisis := r.Crisis != nil && r.Crisis(text)
-	var msgID int
-	if rec, err := d.Load(ctx, rel.ID); err == nil {
-		msgID = rec.MsgID
-	}
-	if err := d.toStaff(ctx, rel, msgID, text, crisis); err != nil {
-		d.log.Warn("relay to staff", "ref", rel.Ref, "err", err)
-		if !crisis {
-			return []dialog.Reply{{Text: d.cat.T(rel.Lang, "desk.relay.not_delivered", d.facts)}}, nil
+	if len(cands) > 1 && !crisis {
+		if refs := refsIn(text); len(refs) == 1 {
+			if i := slices.IndexFunc(cands, func(c *Record) bool { return c.Request.Ref == refs[0] }); i >= 0 {
+				cands = cands[i : i+1]
+			}
 		}
+	}
+	if len(cands) > 1 && !crisis {
+		return d.askWhich(ctx, in, cands, text), nil
+	}
+	var replies []dialog.Reply
+	for _, rec := range cands { // one, or every one for a crisis
+		replies = d.deliver(ctx, in, rel, rec, text, crisis, rel == nil || rel.ID != rec.ID)
 	}
 	if crisis {
 		return r.Next.Handle(ctx, in) // the bot's safety numbers, at once
 	}
-	return nil, nil
+	return replies, nil
+}
+
+// stop is "stop" in an open chat: it ends, and the staff member is told.
+func (r *Router) stop(ctx context.Context, in bot.Inbound, rel *relay) ([]dialog.Reply, error) {
+	d := r.Desk
+	ended, err := d.endRelay(ctx, rel)
+	if err != nil {
+		return r.Next.Handle(ctx, in)
+	}
+	if ended {
+		d.log.Info("relay ended by resident", "ref", rel.Ref)
+		if err := d.rdb.HSet(ctx, d.key("req", rel.ID), "stopped", "1").Err(); err != nil {
+			d.log.Warn("record stop", "ref", rel.Ref, "err", err)
+		}
+		if d.send != nil {
+			sctx, cancel := context.WithTimeout(ctx, groupWait) // no long retry_after in the resident's chat
+			_, err := d.send.SendMessage(sctx, rel.Staff, d.t("desk.relay.stopped_staff", map[string]any{"Ref": rel.Ref}), nil, 0)
+			cancel()
+			if err != nil {
+				d.log.Warn("tell staff relay stopped", "ref", rel.Ref, "err", err)
+			}
+		}
+	}
+	return []dialog.Reply{{Text: d.cat.T(rel.Lang, "desk.relay.stopped", map[string]any{"Ref": rel.Ref}), Step: dialog.StepEnded}}, nil
+}
+
+// aboutPrefix starts the data of the buttons that ask a resident with
+// several requests which one their message is about.
+const aboutPrefix = "desk:about:"
+
+// askTTL is how long a message waits for the resident's choice.
+const askTTL = time.Hour
+
+// askWhich keeps the message and asks the resident which request it is
+// about, with the topics as buttons.
+func (d *Desk) askWhich(ctx context.Context, in bot.Inbound, cands []*Record, text string) []dialog.Reply {
+	lang := cands[0].Request.Language
+	if err := d.rdb.Set(ctx, d.key("ask", in.Channel, in.ChatID), text, askTTL).Err(); err != nil {
+		d.log.Warn("keep message for choice", "err", err)
+		return []dialog.Reply{{Text: d.cat.T(lang, "desk.relay.not_delivered", d.facts)}}
+	}
+	var opts []dialog.Option
+	for _, c := range cands {
+		opts = append(opts, dialog.Option{Data: aboutPrefix + c.Request.Ref,
+			Label: d.cat.T(lang, "opt.topic."+c.Request.Topic, nil) + " (" + c.Request.Ref + ")"})
+	}
+	return []dialog.Reply{{Text: d.cat.T(lang, "desk.relay.which", nil), Options: opts}}
+}
+
+// chosen is the resident's tap on one of askWhich's buttons: the message
+// kept goes to that request's staff member.
+func (r *Router) chosen(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error) {
+	d := r.Desk
+	ref := strings.TrimPrefix(in.Msg.Data, aboutPrefix)
+	cands, err := d.claimedOfResident(ctx, in.Channel, in.ChatID)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(cands, func(c *Record) bool { return c.Request.Ref == ref })
+	if i < 0 {
+		return r.Next.Handle(ctx, bot.Inbound{Channel: in.Channel, ChatID: in.ChatID, Seq: in.Seq, Lang: in.Lang,
+			Msg: dialog.Message{Kind: dialog.KindText, Text: "/help"}})
+	}
+	rec := cands[i]
+	text, err := d.rdb.GetDel(ctx, d.key("ask", in.Channel, in.ChatID)).Result()
+	if err != nil || text == "" {
+		return []dialog.Reply{{Text: d.cat.T(rec.Request.Language, "desk.relay.ask_again", nil)}}, nil
+	}
+	rel, _ := d.relayOf(ctx, in.Channel, in.ChatID)
+	return d.deliver(ctx, in, rel, rec, text, false, true), nil
+}
+
+// deliver gives a resident's message to the staff member of rec: through
+// the open chat rel when it is rec's, else passed on to the claimer (or
+// the staff chat) with a note that no chat is open. confirm: the resident
+// hears who has it.
+func (d *Desk) deliver(ctx context.Context, in bot.Inbound, rel *relay, rec *Record, text string, crisis, confirm bool) []dialog.Reply {
+	req := rec.Request
+	if rel == nil || rel.ID != rec.ID {
+		rel = &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: rec.ClaimedName, Staff: rec.ClaimedBy,
+			Channel: in.Channel, ChatID: in.ChatID, closed: true}
+	}
+	err := d.toStaff(ctx, rel, rec.MsgID, text, crisis)
+	if err != nil {
+		d.log.Warn("relay to staff", "ref", req.Ref, "err", err)
+	}
+	if crisis && rel.closed {
+		d.staffNote(ctx, rec.MsgID, d.t("desk.relay.from_resident_crisis", map[string]any{
+			"Ref": escape(req.Ref), "Text": escape(splitText(dialog.CleanText(text), maxMessage/2)[0])}))
+	}
+	switch {
+	case err != nil:
+		return []dialog.Reply{{Text: d.cat.T(req.Language, "desk.relay.not_delivered", d.facts)}}
+	case confirm || rel.closed:
+		return []dialog.Reply{{Text: d.cat.T(req.Language, "desk.relay.passed_on", map[string]any{"Name": orDash(rec.ClaimedName), "Ref": req.Ref})}}
+	}
+	return nil
 }
 
 // Delivered passes the channel's "replies sent" on to the conversation, so
@@ -293,7 +394,9 @@ func (d *Desk) fromStaffPrivate(ctx context.Context, uid int64, rels []openRelay
 		// A reply to (or the reference of) a request of theirs whose chat
 		// is closed: it opens again, and the message goes.
 		if rel, rec := d.reopenOwn(ctx, uid, tg.ref); rel != nil {
-			replies = append(replies, dialog.Reply{Text: d.t("desk.relay.reopened_staff", map[string]any{"Ref": escape(rec.Request.Ref)})})
+			if !rel.closed {
+				replies = append(replies, dialog.Reply{Text: d.t("desk.relay.reopened_staff", map[string]any{"Ref": escape(rec.Request.Ref)})})
+			}
 			tg = target{rel: &openRelay{rel, rec}, text: tg.text}
 		}
 	}
@@ -335,30 +438,4 @@ func (d *Desk) claimedOfResident(ctx context.Context, channel, chatID string) ([
 	}
 	slices.SortFunc(out, func(a, b *Record) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	return out, nil
-}
-
-// passOn gives a resident's message to the claimer of their request while
-// no chat is open (after /sluit, or a claim on the command line), and tells
-// the resident so. A crisis message is flagged in the staff chat too, and
-// gets the bot's safety answer at once.
-func (r *Router) passOn(ctx context.Context, in bot.Inbound, open []*Record, text string) ([]dialog.Reply, error) {
-	d := r.Desk
-	rec := open[len(open)-1]
-	req := rec.Request
-	rel := &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: rec.ClaimedName, Staff: rec.ClaimedBy,
-		Channel: in.Channel, ChatID: in.ChatID, closed: true}
-	crisis := r.Crisis != nil && r.Crisis(text)
-	err := d.toStaff(ctx, rel, rec.MsgID, text, crisis)
-	if err != nil {
-		d.log.Warn("pass on to staff", "ref", req.Ref, "err", err)
-	}
-	if crisis {
-		d.staffNote(ctx, rec.MsgID, d.t("desk.relay.from_resident_crisis", map[string]any{
-			"Ref": escape(req.Ref), "Text": escape(splitText(dialog.CleanText(text), maxMessage/2)[0])}))
-		return r.Next.Handle(ctx, in)
-	}
-	if err != nil {
-		return []dialog.Reply{{Text: d.cat.T(req.Language, "desk.relay.not_delivered", d.facts)}}, nil
-	}
-	return []dialog.Reply{{Text: d.cat.T(req.Language, "desk.relay.passed_on", map[string]any{"Name": orDash(rec.ClaimedName), "Ref": req.Ref})}}, nil
 }
