@@ -232,3 +232,73 @@ func TestOneResidentTwoRequestsTwoStaff(t *testing.T) {
 		t.Errorf("second message not asked about: %+v", out)
 	}
 }
+
+// 5. A staff member's private chat is a staff console: no intake, no
+// goodbye; /mijn, /zoek, /sluit REF, /heropen REF, /help; and it says
+// plainly when a message could not be delivered, and why.
+func TestStaffPrivateChatIsAConsole(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	fb := &fakeBot{}
+	s.r.Next = fb
+	ctx := context.Background()
+
+	out := joined(s.say(jan, "Hallo", ""))
+	if !strings.Contains(out, "geen open chat") {
+		t.Errorf("plain text without chats: %q", out)
+	}
+	for _, cmd := range []string{"/start", "/help", "stop", "/onzin"} {
+		out := joined(s.say(jan, cmd, ""))
+		if !strings.Contains(out, "/mijn") || !strings.Contains(out, "/zoek") {
+			t.Errorf("%s: no staff help: %q", cmd, out)
+		}
+	}
+	s.seq++
+	photo, _ := s.r.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: strconv.FormatInt(jan, 10), Seq: s.seq,
+		Msg: dialog.Message{Kind: dialog.KindPhoto}})
+	if !strings.Contains(joined(photo), "alleen tekst") {
+		t.Errorf("photo: %+v", photo)
+	}
+	if got := fb.got(); len(got) > 0 {
+		t.Errorf("the bot's conversation answered a staff member: %q", got)
+	}
+
+	a, _ := e.posted(d, func(r *dialog.Request) { r.Name, r.Phone = "Anna Bakker", "+31612345678" })
+	b, _ := e.posted(d, func(r *dialog.Request) { r.Name, r.Topic, r.Phone = "Piet Jansen", "housing", "+31687654321" })
+	for _, r := range []dialog.Request{a, b} {
+		if _, err := d.Claim(ctx, r.Ref, Staff{ID: jan, Name: "Jan"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out = joined(s.say(jan, "/mijn", ""))
+	if !strings.Contains(out, a.Ref) || !strings.Contains(out, b.Ref) || !strings.Contains(out, "Piet") {
+		t.Errorf("/mijn: %q", out)
+	}
+	out = joined(s.say(jan, "/zoek 54321", ""))
+	if !strings.Contains(out, b.Ref) || strings.Contains(out, a.Ref) {
+		t.Errorf("/zoek by phone: %q", out)
+	}
+	out = joined(s.say(jan, "/zoek "+strings.ToLower(a.Ref), ""))
+	if !strings.Contains(out, a.Ref) || strings.Contains(out, b.Ref) {
+		t.Errorf("/zoek by reference: %q", out)
+	}
+	if out := joined(s.say(fatima, "/mijn", "")); strings.Contains(out, a.Ref) {
+		t.Errorf("Fatima's /mijn lists Jan's request: %q", out)
+	}
+
+	// The resident blocked the bot: Jan hears it did not arrive, and why.
+	e.api.FailNextIn("sendMessage", chatOf(a), 1, 403, 0)
+	out = joined(s.say(jan, a.Ref+": Ik bel u morgen.", ""))
+	if !strings.Contains(out, "niet aangekomen") || !strings.Contains(out, "geblokkeerd") {
+		t.Errorf("failed delivery: %q", out)
+	}
+	// /sluit REF closes that chat only.
+	out = joined(s.say(jan, "/sluit "+b.Ref, ""))
+	if !strings.Contains(out, b.Ref) || !strings.Contains(out, "gesloten") {
+		t.Errorf("/sluit REF: %q", out)
+	}
+	e.waitText(chatOf(b), "Jan heeft het gesprek gesloten")
+	if e.gotText(chatOf(a), "gesprek gesloten") {
+		t.Errorf("/sluit %s closed %s too", b.Ref, a.Ref)
+	}
+}

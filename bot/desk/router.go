@@ -148,7 +148,11 @@ func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(
 	}
 	if err := d.toResident(ctx, rel, text); err != nil {
 		d.log.Warn("relay to resident", "ref", rel.Ref, "err", err)
-		say(d.t("desk.relay.failed", map[string]any{"Ref": rel.Ref}))
+		why := "desk.why.try_again"
+		if e := strings.ToLower(err.Error()); strings.Contains(e, "forbidden") || strings.Contains(e, "blocked") {
+			why = "desk.why.blocked"
+		}
+		say(d.t("desk.relay.failed", map[string]any{"Ref": rel.Ref, "Why": d.t(why, nil)}))
 		return
 	}
 	say(d.t("desk.relay.sent", map[string]any{"Ref": rel.Ref}))
@@ -184,6 +188,12 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 		}
 		return r.chosen(ctx, in)
 	}
+	if uid, err := strconv.ParseInt(in.ChatID, 10, 64); err == nil && in.Channel == "telegram" && d.isStaff(uid) {
+		if !d.firstTime(ctx, in) {
+			return nil, nil
+		}
+		return d.console(ctx, uid, in), nil
+	}
 	if in.Msg.Kind != dialog.KindText {
 		if rel, _ := d.relayOf(ctx, in.Channel, in.ChatID); rel != nil && in.Msg.Kind != dialog.KindOption {
 			return []dialog.Reply{{Text: d.cat.T(rel.Lang, "desk.relay.text_only", nil)}}, nil
@@ -191,24 +201,6 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 		return r.Next.Handle(ctx, in)
 	}
 	text := strings.TrimSpace(in.Msg.Text)
-	if uid, err := strconv.ParseInt(in.ChatID, 10, 64); err == nil && in.Channel == "telegram" && d.isStaff(uid) {
-		cmd := consoleCommand(text)
-		if cmd != "" && cmd != "/sluit" && cmd != "/heropen" {
-			return r.Next.Handle(ctx, in)
-		}
-		if !d.firstTime(ctx, in) {
-			return nil, nil
-		}
-		if cmd == "/heropen" {
-			return d.reopenCommand(ctx, uid, text), nil
-		}
-		rels, err := d.relaysOfStaff(ctx, uid)
-		if err != nil {
-			d.log.Warn("staff relays", "err", err)
-			return []dialog.Reply{{Text: d.t("desk.claim.failed", nil)}}, nil
-		}
-		return d.fromStaffPrivate(ctx, uid, rels, in.ReplyTo, text), nil
-	}
 	lower := strings.ToLower(text)
 	if strings.HasPrefix(text, "/") && !stopWords[lower] {
 		return r.Next.Handle(ctx, in) // commands are the bot's
