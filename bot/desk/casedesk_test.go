@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"text/template"
 
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/dialog"
@@ -300,5 +301,67 @@ func TestStaffPrivateChatIsAConsole(t *testing.T) {
 	e.waitText(chatOf(b), "Jan heeft het gesprek gesloten")
 	if e.gotText(chatOf(a), "gesprek gesloten") {
 		t.Errorf("/sluit %s closed %s too", b.Ref, a.Ref)
+	}
+}
+
+// 6. Claims and closes from the command line keep every promise: a claim
+// by a name that STAFF_USERS maps opens that staff member's chat; a claim
+// by another name updates the post and does not promise a chat; a close
+// marks the post closed (by whom, when) and tells the resident how to
+// reach the team again.
+func TestCommandLineClaimAndCloseKeepPromises(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.desk("a", func(c *Config, _ *Deps) { c.StaffNames = map[int64]string{fatima: "Fatima", jan: "Jan"} })
+	ctx := context.Background()
+	r := &Router{Desk: d, Next: &fakeBot{}}
+
+	// "by jan" from the desk PC: Jan's chat opens.
+	a, postA := e.posted(d)
+	by, err := d.StaffNamed("jan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, a.Ref, by); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(chatOf(a), "opgepakt door Jan van het WOT. Jan kan u hier een bericht sturen")
+	m := e.waitText(staffChat, "Opgepakt door Jan")
+	if m.MessageID != postA {
+		t.Errorf("claim note is not the post: %d != %d", m.MessageID, postA)
+	}
+	if _, err := r.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: a.ChatID, Msg: dialog.Message{Kind: dialog.KindText, Text: "Fijn, dank u"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(jan, "["+a.Ref+"] Inwoner: Fijn, dank u")
+
+	// A name without a Telegram id: the post says so, no chat is promised.
+	b, _ := e.posted(d)
+	by, err = d.StaffNamed("Petra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, b.Ref, by); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(chatOf(b), "opgepakt door Petra van het WOT")
+	if e.gotText(chatOf(b), "kan u hier een bericht sturen") {
+		t.Errorf("resident promised a chat that is not open")
+	}
+
+	// Close: the post says by whom and when; the resident hears how to come back.
+	if err := d.CloseBy(ctx, a.Ref, "Jan"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(staffChat, "Afgesloten door Jan")
+	e.waitText(chatOf(a), "Uw aanmelding "+a.Ref+" is afgesloten")
+	if e.gotText(chatOf(a), "loopt nog") {
+		t.Errorf("resident told a closed request is still open")
+	}
+	var phone strings.Builder
+	if err := template.Must(template.New("").Parse("{{.Desk.Phone}}")).Execute(&phone, d.facts); err != nil || phone.Len() < 6 {
+		t.Fatalf("desk phone: %q %v", phone.String(), err)
+	}
+	if !e.gotText(chatOf(a), phone.String()) {
+		t.Errorf("resident not told how to reach the team again (%s)", phone.String())
 	}
 }

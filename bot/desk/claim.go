@@ -8,6 +8,7 @@ import (
 	"html"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -63,8 +64,14 @@ type Record struct {
 func (d *Desk) isStaff(id int64) bool { return id != 0 && d.cfg.Staff[id] }
 
 // IDOf returns the request id of a reference.
+// References are matched in any case ("wot-7k3m9q" typed on the command
+// line), as they are issued in upper case.
 func (d *Desk) IDOf(ctx context.Context, ref string) (string, error) {
-	id, err := d.rdb.Get(ctx, d.key("ref", ref)).Result()
+	ref = strings.TrimSpace(ref)
+	id, err := d.rdb.Get(ctx, d.key("ref", strings.ToUpper(ref))).Result()
+	if errors.Is(err, redis.Nil) && strings.ToUpper(ref) != ref {
+		id, err = d.rdb.Get(ctx, d.key("ref", ref)).Result()
+	}
 	if errors.Is(err, redis.Nil) {
 		return "", fmt.Errorf("request %s: %w", ref, ErrUnknown)
 	}
@@ -156,11 +163,14 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 		return res, err
 	}
 	req := rec.Request
+	ref = req.Ref // as issued, whatever the case typed
+	res.Ref = ref
 	if rec.MsgID == 0 {
 		rec.MsgID = postID
 	}
 	ch, chat := residentChat(req)
-	relay := by.ID != 0 && d.notify[ch] != nil
+	// The command line may run without Telegram; a running bot carries the chat.
+	relay := by.ID != 0 && (d.notify[ch] != nil || ch == "telegram")
 	now := d.now()
 	out, err := claimScript.Run(ctx, d.rdb,
 		[]string{d.key("req", id), d.relaysKey(by.ID), d.key("relay", ch, chat), d.key("notify")},
@@ -200,7 +210,12 @@ func (d *Desk) tellClaimed(ctx context.Context, rec *Record) {
 	if n == nil {
 		return // no Telegram here (the command line): a running desk tells them
 	}
-	text := d.cat.T(req.Language, "desk.resident.claimed", d.withFacts(map[string]any{"Ref": req.Ref, "Name": rec.ClaimedName}))
+	// Promise a chat only when one is open.
+	msg := "desk.resident.claimed_nochat"
+	if rel, _, err := d.relayOfRequest(ctx, rec.ID); err == nil && rel != nil {
+		msg = "desk.resident.claimed"
+	}
+	text := d.cat.T(req.Language, msg, d.withFacts(map[string]any{"Ref": req.Ref, "Name": rec.ClaimedName}))
 	if err := n.Notify(ctx, chat, text); err != nil {
 		d.log.Warn("tell resident of claim; will retry", "ref", req.Ref, "err", err)
 		return
@@ -432,8 +447,15 @@ func (d *Desk) CloseRelay(ctx context.Context, rel *relay) error {
 }
 
 // Close closes a request (staff are done with it): its relay ends, the post
-// says so, and its data is deleted after the retention period.
-func (d *Desk) Close(ctx context.Context, ref string) error {
+// says so, the resident hears how to reach the team again, and its data is
+// deleted after the retention period.
+func (d *Desk) Close(ctx context.Context, ref string) error { return d.CloseBy(ctx, ref, "") }
+
+// CloseBy is Close by a named staff member, whom the post names.
+func (d *Desk) CloseBy(ctx context.Context, ref, by string) error {
+	if r := []rune(strings.TrimSpace(by)); len(r) > maxStaffName {
+		by = string(r[:maxStaffName]) // the post keeps room for this note
+	}
 	id, err := d.IDOf(ctx, ref)
 	if err != nil {
 		return err
@@ -445,9 +467,10 @@ func (d *Desk) Close(ctx context.Context, ref string) error {
 	if rec.Status == StatusClosed || rec.Status == StatusWithdrawn {
 		return nil
 	}
+	ref = rec.Request.Ref // as issued, whatever the case typed
 	now := d.now()
 	_, err = d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, d.key("req", id), "status", StatusClosed, "closed_at", now.UnixMilli())
+		p.HSet(ctx, d.key("req", id), "status", StatusClosed, "closed_at", now.UnixMilli(), "closed_by", by)
 		p.ZRem(ctx, d.key("active"), id)
 		p.ZRem(ctx, d.key("notify"), id)
 		p.ZAdd(ctx, d.key("closed"), redis.Z{Score: float64(now.UnixMilli()), Member: id})
@@ -459,15 +482,25 @@ func (d *Desk) Close(ctx context.Context, ref string) error {
 	d.log.Info("request closed", "ref", ref)
 	rel, err := d.relayOfResident(ctx, rec.Request)
 	if err == nil && rel != nil && rel.ID == id {
-		if err := d.CloseRelay(ctx, rel); err != nil {
+		if _, err := d.endRelay(ctx, rel); err != nil {
 			d.log.Warn("end relay on close", "ref", ref, "err", err)
+		}
+	}
+	if ch, chat := residentChat(rec.Request); d.notify[ch] != nil {
+		text := d.cat.T(rec.Request.Language, "desk.resident.closed", d.withFacts(map[string]any{"Ref": rec.Request.Ref}))
+		if err := d.notify[ch].Notify(ctx, chat, text); err != nil {
+			d.log.Warn("tell resident of close", "ref", ref, "err", err)
 		}
 	}
 	var claimed *claimInfo
 	if rec.ClaimedName != "" {
 		claimed = &claimInfo{Name: rec.ClaimedName, At: rec.ClaimedAt}
 	}
-	d.editPost(ctx, rec.MsgID, d.postText(rec.Request, rec.Dup, claimed)+"\n"+d.t("desk.closed", map[string]any{"Ref": ref}))
+	note := d.t("desk.closed", map[string]any{"Ref": ref, "Time": now.In(d.loc()).Format("02-01 15:04")})
+	if by != "" {
+		note = d.t("desk.closed_by", map[string]any{"Ref": ref, "By": escape(by), "Time": now.In(d.loc()).Format("02-01 15:04")})
+	}
+	d.editPost(ctx, rec.MsgID, d.postText(rec.Request, rec.Dup, claimed)+"\n"+note)
 	return nil
 }
 
@@ -476,4 +509,33 @@ func (d *Desk) Close(ctx context.Context, ref string) error {
 func (d *Desk) relayOfResident(ctx context.Context, req dialog.Request) (*relay, error) {
 	ch, chat := residentChat(req)
 	return d.relayOf(ctx, ch, chat)
+}
+
+// maxStaffName caps a staff name typed on the command line.
+const maxStaffName = 40
+
+// StaffNamed is who a name on the command line is: the staff member
+// STAFF_USERS gives that name (in any case), whose chat a claim opens, or
+// else just the name (no chat then).
+func (d *Desk) StaffNamed(name string) (Staff, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Staff{}, errors.New("no name given")
+	}
+	if r := []rune(name); len(r) > maxStaffName {
+		name = string(r[:maxStaffName])
+	}
+	var found []Staff
+	for id, n := range d.cfg.StaffNames {
+		if strings.EqualFold(n, name) {
+			found = append(found, Staff{ID: id, Name: n})
+		}
+	}
+	switch len(found) {
+	case 0:
+		return Staff{Name: name}, nil
+	case 1:
+		return found[0], nil
+	}
+	return Staff{}, fmt.Errorf("STAFF_USERS gives the name %q to more than one user id", name)
 }

@@ -89,6 +89,10 @@ type Config struct {
 	Prefix    string
 	StaffChat int64          // STAFF_CHAT_ID; 0: no posting (the CLI)
 	Staff     map[int64]bool // STAFF_USER_IDS: who may claim
+	// StaffNames are staff members' names by Telegram user id
+	// (STAFF_USERS): a claim "by Ahmed" on the command line opens Ahmed's
+	// chat, and posts and residents see these names. They may claim too.
+	StaffNames map[int64]string
 	// MinIdle is how long an entry read by a desk must sit unacknowledged
 	// before another desk takes it over; default 30 s.
 	MinIdle time.Duration
@@ -176,6 +180,16 @@ type Deps struct {
 // New builds a desk.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 	cfg.defaults()
+	if len(cfg.StaffNames) > 0 {
+		staff := make(map[int64]bool, len(cfg.Staff)+len(cfg.StaffNames))
+		for id, ok := range cfg.Staff {
+			staff[id] = ok
+		}
+		for id := range cfg.StaffNames {
+			staff[id] = true
+		}
+		cfg.Staff = staff
+	}
 	d := &Desk{cfg: cfg, rdb: rdb, send: deps.Sender, cat: deps.Catalog, cal: deps.Calendar,
 		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted}
 	if d.log == nil {

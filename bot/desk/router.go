@@ -111,7 +111,10 @@ func (d *Desk) toast(ctx context.Context, queryID, text string) {
 // a toast; the staff chat sees a won claim on the post.
 func (d *Desk) claimFromChat(ctx context.Context, cq *models.CallbackQuery, ref string, postID int) {
 	from := cq.From
-	name := strings.TrimSpace(from.FirstName)
+	name := d.cfg.StaffNames[from.ID]
+	if name == "" {
+		name = strings.TrimSpace(from.FirstName)
+	}
 	if name == "" {
 		name = from.Username
 	}

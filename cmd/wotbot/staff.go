@@ -14,8 +14,8 @@ import (
 const staffUsage = `usage:
   wotbot staff list                 open requests, overdue first
   wotbot staff show REF             everything kept of one request
-  wotbot staff claim REF --by NAME  pick a request up
-  wotbot staff close REF            close a request (deleted after RETENTION_DAYS)
+  wotbot staff claim REF --by NAME  pick a request up (a NAME in STAFF_USERS opens their chat)
+  wotbot staff close REF [--by NAME] close a request (deleted after RETENTION_DAYS)
   wotbot staff reopen REF           open the chat of a claimed request again, for its claimer
 `
 
@@ -30,7 +30,7 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("staff "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	by := fs.String("by", "", "who picks it up (claim)")
+	by := fs.String("by", "", "who picks it up (claim) or closes it (close)")
 	var ref string
 	// REF may come before or after the flags.
 	if err := fs.Parse(args); err != nil {
@@ -90,7 +90,11 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 		}
 		return d.WriteShow(stdout, rec)
 	case "claim":
-		res, err := d.Claim(ctx, ref, desk.Staff{Name: *by})
+		who, err := d.StaffNamed(*by)
+		if err != nil {
+			return err
+		}
+		res, err := d.Claim(ctx, ref, who)
 		if err != nil {
 			return err
 		}
@@ -109,7 +113,7 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 		fmt.Fprintf(stdout, "%s: chat open again\n", ref)
 		return nil
 	case "close":
-		if err := d.Close(ctx, ref); err != nil {
+		if err := d.CloseBy(ctx, ref, *by); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s closed\n", ref)

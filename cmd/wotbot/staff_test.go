@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/redistest"
@@ -90,5 +91,92 @@ func TestStaffCommandLine(t *testing.T) {
 	}
 	if err := staffCmd(ctx, []string{"claim", "WOT-LATER1"}, env, io.Discard, io.Discard); err != errUsage {
 		t.Errorf("claim without --by: %v", err)
+	}
+}
+
+// Issue 18.6: with STAFF_USERS, "claim --by ahmed" on the command line opens
+// Ahmed's chat, edits the post and tells the resident so; "close --by" marks
+// the post closed by whom and tells the resident how to come back.
+func TestStaffCommandLineKeepsPromises(t *testing.T) {
+	if !redistest.Real() {
+		t.Skip("the command line needs REDIS_URL")
+	}
+	ctx := context.Background()
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t)
+	stream, deskPrefix := prefix+"handoff", "{"+prefix+"desk}:"
+	api := telegramtest.New()
+	defer api.Close()
+	const group, ahmed, resident = int64(-1002), int64(2002), int64(6101)
+	vars := map[string]string{"REDIS_URL": os.Getenv("REDIS_URL"), "HANDOFF_STREAM": stream, "DESK_PREFIX": deskPrefix,
+		"LOG_LEVEL": "error", "TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL,
+		"STAFF_CHAT_ID": "-1002", "STAFF_USERS": "2001:Sanne, 2002:Ahmed"}
+	env := func(k string) string { return vars[k] }
+	now := time.Now()
+	req := dialog.Request{ID: prefix + "r1", Ref: "WOT-CLI001", CreatedAt: now, Channel: "telegram", ChatID: "6101", Language: "nl",
+		Name: "Anna Bakker", Topic: "money", Description: "brief", Urgency: "normal", ContactVia: "chat",
+		Location: "wot", Consent: dialog.Consent{PrivacyAt: now}, CallbackDue: now.AddDate(0, 0, 5).Format("2006-01-02")}
+	if _, _, err := handoff.New(rdb, stream).Enqueue(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := deskConfig(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Stream, cfg.Prefix = stream, deskPrefix
+	cat, _ := locales.Load(knowledge.MessageFiles())
+	kb, _ := knowledge.New(cat)
+	sender, _ := desk.NewTelegramSender(api.Token, api.URL)
+	d := desk.New(rdb, cfg, desk.Deps{Sender: sender, Catalog: cat, Calendar: kb, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go d.Run(dctx)
+	if _, err := api.WaitSent(group, 1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the post is recorded
+
+	var out, errb bytes.Buffer
+	if err := staffCmd(ctx, []string{"claim", "wot-cli001", "--by", "ahmed"}, env, &out, &errb); err != nil {
+		t.Fatalf("claim: %v\n%s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "Ahmed") {
+		t.Errorf("claim output: %q", out.String())
+	}
+	wait := func(chat int64, sub string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, m := range api.Messages(chat) {
+				if strings.Contains(m.Text, sub) {
+					return
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Errorf("no message with %q to %d: %v", sub, chat, api.Messages(chat))
+	}
+	wait(resident, "opgepakt door Ahmed van het WOT. Ahmed kan u hier een bericht sturen")
+	wait(group, "Opgepakt door Ahmed")
+	// The relay is Ahmed's: his private console lists it.
+	r := &desk.Router{Desk: d, Next: nil}
+	replies, err := r.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: "2002", Msg: dialog.Message{Kind: dialog.KindText, Text: "/mijn"}})
+	if err != nil || len(replies) != 1 || !strings.Contains(replies[0].Text, "WOT-CLI001") || !strings.Contains(replies[0].Text, "chat open") {
+		t.Errorf("Ahmed's /mijn: %+v %v", replies, err)
+	}
+	_ = ahmed
+
+	out.Reset()
+	if err := staffCmd(ctx, []string{"close", "WOT-CLI001", "--by", "Ahmed"}, env, &out, &errb); err != nil {
+		t.Fatalf("close: %v\n%s", err, errb.String())
+	}
+	wait(group, "Afgesloten door Ahmed")
+	wait(resident, "Uw aanmelding WOT-CLI001 is afgesloten")
+
+	for _, bad := range []string{"2001", "x:Sanne", "2001:Sanne,2002:sanne", "2001:"} {
+		vars["STAFF_USERS"] = bad
+		if _, err := deskConfig(env); err == nil {
+			t.Errorf("STAFF_USERS=%q accepted", bad)
+		}
 	}
 }
