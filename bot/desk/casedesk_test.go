@@ -8,6 +8,8 @@ import (
 	"testing"
 	"text/template"
 
+	"github.com/go-telegram/bot/models"
+
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/dialog"
 )
@@ -363,5 +365,51 @@ func TestCommandLineClaimAndCloseKeepPromises(t *testing.T) {
 	}
 	if !e.gotText(chatOf(a), phone.String()) {
 		t.Errorf("resident not told how to reach the team again (%s)", phone.String())
+	}
+}
+
+// 7. Replies in the wrong place are never silently dropped: in the staff
+// chat, a reply to an unclaimed post says to tap Oppakken first; a reply to
+// a resident's message that fell back into the staff chat is relayed, or
+// refused with a reason (a photo, someone else's request, a closed
+// request).
+func TestRepliesInTheWrongPlaceAreNotDropped(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	ctx := context.Background()
+	a, postA := e.posted(d)
+	// Unclaimed: Jan replies to the post.
+	d.HandleGroupUpdate(ctx, groupReply(jan, "Jan", postA, "Ik bel haar"))
+	e.waitText(staffChat, "tik eerst op Oppakken")
+
+	if _, err := d.Claim(ctx, a.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
+		t.Fatal(err)
+	}
+	// Fatima never started the bot: the resident's message falls back to the staff chat.
+	e.api.FailNextIn("sendMessage", fatima, 1000, 403, 0)
+	s.say(chatOf(a), "Hallo, is daar iemand?", "")
+	m := e.waitText(staffChat, "Inwoner: Hallo, is daar iemand?")
+	// A photo as the reply: refused with the reason.
+	photo := groupReplyTo(fatima, "Fatima", m.MessageID, html.UnescapeString(m.Text), "")
+	photo.Message.ID = 7001
+	photo.Message.Photo = []models.PhotoSize{{FileID: "p"}}
+	d.HandleGroupUpdate(ctx, photo)
+	e.waitText(staffChat, "alleen tekst")
+	// Jan's reply: refused, naming who has it.
+	d.HandleGroupUpdate(ctx, groupReplyTo(jan, "Jan", m.MessageID, html.UnescapeString(m.Text), "Ik help wel"))
+	e.waitText(staffChat, "opgepakt door Fatima")
+	// Fatima's reply: relayed, confirmed.
+	d.HandleGroupUpdate(ctx, groupReplyTo(fatima, "Fatima", m.MessageID, html.UnescapeString(m.Text), "Ja, ik ben er."))
+	e.waitText(chatOf(a), "Fatima (WOT): Ja, ik ben er.")
+	e.waitText(staffChat, "Doorgestuurd naar "+a.Ref)
+
+	// A closed request: the reply is refused, saying it is closed.
+	if err := d.CloseBy(ctx, a.Ref, "Fatima"); err != nil {
+		t.Fatal(err)
+	}
+	d.HandleGroupUpdate(ctx, groupReply(fatima, "Fatima", postA, "Nog één ding"))
+	e.waitText(staffChat, a.Ref+" is afgesloten")
+	if e.gotText(chatOf(a), "Nog één ding") || e.gotText(chatOf(a), "Ik help wel") || e.gotText(chatOf(a), "Ik bel haar") {
+		t.Errorf("a refused reply reached the resident")
 	}
 }

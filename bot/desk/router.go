@@ -35,22 +35,39 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 		d.claimFromChat(ctx, cq, strings.TrimPrefix(cq.Data, claimPrefix), m.ID)
 	case upd.Message != nil:
 		m := upd.Message
-		if m.Chat.ID != d.cfg.StaffChat || m.From == nil || m.ReplyToMessage == nil || m.Text == "" {
+		if m.Chat.ID != d.cfg.StaffChat || m.From == nil || m.ReplyToMessage == nil {
 			return
 		}
 		if !d.isStaff(m.From.ID) {
 			return // say nothing: the chat is for staff
 		}
-		id := d.requestOfGroupMessage(ctx, m.ReplyToMessage)
-		if id == "" {
+		id, ref := d.requestOfGroupMessage(ctx, m.ReplyToMessage)
+		if id == "" && ref == "" {
 			return // a reply to something else than a request
 		}
-		rel, rec, err := d.relayOfRequest(ctx, id)
-		if err != nil || rec == nil {
+		if id == "" {
+			d.staffNote(ctx, m.ID, d.t("desk.relay.reopen_failed", map[string]any{"Ref": escape(ref), "Why": d.t("desk.why.unknown", nil)}))
 			return
 		}
-		ref := rec.Request.Ref
+		rel, rec, err := d.relayOfRequest(ctx, id)
+		if err != nil {
+			d.log.Warn("staff chat reply", "err", err)
+			d.staffNote(ctx, m.ID, d.t("desk.claim.failed", nil))
+			return
+		}
+		if rec == nil {
+			d.staffNote(ctx, m.ID, d.t("desk.relay.reopen_failed", map[string]any{"Ref": escape(ref), "Why": d.t("desk.why.unknown", nil)}))
+			return
+		}
+		ref = rec.Request.Ref
+		if m.Text == "" {
+			// A photo, voice message or sticker cannot be passed on.
+			d.staffNote(ctx, m.ID, d.t("desk.relay.text_only", nil))
+			return
+		}
 		switch {
+		case rec.Status == StatusClosed || rec.Status == StatusWithdrawn:
+			d.staffNote(ctx, m.ID, d.t("desk.relay.is_"+rec.Status, map[string]any{"Ref": escape(ref)}))
 		case rel != nil && rel.Staff == m.From.ID:
 			d.fromStaff(ctx, rel, telegram.CommandText(m.Text), func(text string) { d.staffNote(ctx, m.ID, text) })
 		case rel == nil && rec.Status == StatusClaimed && rec.ClaimedBy == m.From.ID && !isSluit(m.Text):
@@ -75,19 +92,21 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 // requestOfGroupMessage is the request a staff-chat message is about: its
 // post, or a message tagged with its reference (a resident's message
 // relayed there, a note); "" when it is neither.
-func (d *Desk) requestOfGroupMessage(ctx context.Context, m *models.Message) string {
+// The reference is returned too, for a message that names a request that
+// is no longer kept.
+func (d *Desk) requestOfGroupMessage(ctx context.Context, m *models.Message) (id, ref string) {
 	if id, err := d.rdb.Get(ctx, d.key("msg", strconv.Itoa(m.ID))).Result(); err == nil {
-		return id
+		return id, ""
 	}
 	refs := refsOfReplied(m.Text)
 	if len(refs) != 1 {
-		return ""
+		return "", ""
 	}
 	id, err := d.IDOf(ctx, refs[0])
 	if err != nil {
-		return ""
+		return "", refs[0]
 	}
-	return id
+	return id, refs[0]
 }
 
 // callbackAnswerer answers a button tap with a toast (Telegram's
