@@ -358,6 +358,7 @@ func (d *Desk) toResident(ctx context.Context, rel *relay, text string) error {
 		if err := n.Notify(ctx, rel.ChatID, render(part)); err != nil {
 			return fmt.Errorf("relay %s to resident: %w", rel.Ref, err)
 		}
+		d.record(ctx, rel.ID, "staff", rel.Name, part)
 	}
 	return nil
 }
@@ -395,6 +396,7 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 		msg := render(part)
 		if !toGroup {
 			if _, err := d.send.SendMessage(ctx, rel.Staff, msg, nil, 0); err == nil {
+				d.record(ctx, rel.ID, "resident", "", part)
 				continue
 			}
 			toGroup = true
@@ -405,6 +407,7 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 		if err != nil {
 			return fmt.Errorf("relay %s to staff: %w", rel.Ref, err)
 		}
+		d.record(ctx, rel.ID, "resident", "", part)
 	}
 	return nil
 }

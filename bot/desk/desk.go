@@ -12,7 +12,8 @@
 //	req:<id>          hash: json, status (open|claimed|closed|withdrawn), ref,
 //	                  created, entry, msg (staff message id), posting,
 //	                  posting_at, dup, claimed_by, claimed_name, claimed_at,
-//	                  closed_at, rem_urgent, rem_due, notify
+//	                  closed_at, closed_by, rem_urgent, rem_due, notify,
+//	                  stopped (the resident said stop to the chat)
 //	ref:<ref>         the request id of a reference
 //	msg:<msg id>      the request id of a staff-chat message
 //	active            sorted set of open and claimed ids by creation time
@@ -24,6 +25,10 @@
 //	staff:<user id>   the one relay of a staff member, from before relays:
 //	                  (read and ended, never written)
 //	notify            ids whose resident was not yet told of the claim
+//	hist:<id>         list of the request's relayed messages (JSON), deleted
+//	                  with the request
+//	ask:<ch>:<chat>   a resident's message waiting for them to choose which
+//	                  request it is about (1 h)
 //	pace:<chat id>    hash tat, hold: the staff chat's pace, shared by desks
 //
 // Exactly once: a request is acknowledged on the stream only after its post

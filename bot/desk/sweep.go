@@ -175,6 +175,7 @@ func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
 	key := d.key("req", rec.ID)
 	_, err := d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, key)
+		p.Del(ctx, d.key("hist", rec.ID))
 		p.ZRem(ctx, d.key("active"), rec.ID)
 		p.ZRem(ctx, d.key("closed"), rec.ID)
 		p.ZRem(ctx, d.key("notify"), rec.ID)

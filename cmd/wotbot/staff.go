@@ -88,7 +88,14 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 		if err != nil {
 			return err
 		}
-		return d.WriteShow(stdout, rec)
+		if err := d.WriteShow(stdout, rec); err != nil {
+			return err
+		}
+		hist, err := d.History(ctx, id)
+		if err != nil {
+			return err
+		}
+		return d.WriteHistory(stdout, hist)
 	case "claim":
 		who, err := d.StaffNamed(*by)
 		if err != nil {
