@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"strconv"
 	"strings"
@@ -411,5 +412,48 @@ func TestRepliesInTheWrongPlaceAreNotDropped(t *testing.T) {
 	e.waitText(staffChat, a.Ref+" is afgesloten")
 	if e.gotText(chatOf(a), "Nog één ding") || e.gotText(chatOf(a), "Ik help wel") || e.gotText(chatOf(a), "Ik bel haar") {
 		t.Errorf("a refused reply reached the resident")
+	}
+}
+
+// The claimed post has a close button for the claimer: a colleague's tap is
+// refused, the claimer's first tap asks to tap again (a close tells the
+// resident), the second closes it.
+func TestCloseButtonOnThePost(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	ctx := context.Background()
+	req, post := e.posted(d)
+	d.HandleGroupUpdate(ctx, tap(fatima, "Fatima", post, claimData(req.Ref)))
+	e.waitToast(fmt.Sprint("cq", fatima, post), "opgepakt")
+	var closeData string
+	waitFor(t, func() bool {
+		for _, m := range e.api.Messages(staffChat) {
+			if m.MessageID == post && m.Method == "editMessageText" && strings.Contains(m.Text, "Opgepakt door Fatima") {
+				if data := m.Data(); len(data) == 1 {
+					closeData = data[0]
+					return true
+				}
+			}
+		}
+		return false
+	})
+	press := func(user int64, name, id string) {
+		u := tap(user, name, post, closeData)
+		u.CallbackQuery.ID = id
+		d.HandleGroupUpdate(ctx, u)
+	}
+	press(jan, "Jan", "j1")
+	e.waitToast("j1", "Fatima")
+	press(fatima, "Fatima", "f1")
+	e.waitToast("f1", "nog een keer")
+	if rec, _ := d.Load(ctx, req.ID); rec.Status != StatusClaimed {
+		t.Fatalf("closed after one tap: %s", rec.Status)
+	}
+	press(fatima, "Fatima", "f2")
+	e.waitToast("f2", "afgesloten")
+	e.waitText(staffChat, "Afgesloten door Fatima")
+	e.waitText(chatOf(req), "is afgesloten")
+	if rec, _ := d.Load(ctx, req.ID); rec.Status != StatusClosed {
+		t.Errorf("status after two taps: %s", rec.Status)
 	}
 }

@@ -188,7 +188,8 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 	res.Won, res.By = true, by.Name
 	d.log.Info("request claimed", "ref", ref, "relay", relay)
 	rec.Status, rec.ClaimedBy, rec.ClaimedName, rec.ClaimedAt = StatusClaimed, by.ID, by.Name, now
-	d.editPost(ctx, rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: by.Name, At: now}))
+	d.editPostButtons(rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: by.Name, At: now}),
+		[]Button{{Text: d.t("desk.button.close", nil), Data: closeData(ref)}})
 	d.tellClaimed(ctx, rec)
 	return res, nil
 }
@@ -251,6 +252,26 @@ func (d *Desk) editPost(_ context.Context, msgID int, text string) {
 	}
 	d.later("edit staff post", func(ctx context.Context) {
 		if err := d.send.EditMessage(ctx, d.cfg.StaffChat, msgID, text); err != nil {
+			d.log.Warn("edit staff post", "msg", msgID, "err", err)
+		}
+	})
+}
+
+// buttonEditor edits a message's text and buttons; *TelegramSender is one.
+type buttonEditor interface {
+	EditMessageButtons(ctx context.Context, chatID int64, msgID int, text string, buttons []Button) error
+}
+
+// editPostButtons is editPost keeping buttons under the post, when the
+// sender can (else the post loses them).
+func (d *Desk) editPostButtons(msgID int, text string, buttons []Button) {
+	be, ok := d.send.(buttonEditor)
+	if !ok || msgID == 0 || d.cfg.StaffChat == 0 {
+		d.editPost(context.Background(), msgID, text)
+		return
+	}
+	d.later("edit staff post", func(ctx context.Context) {
+		if err := be.EditMessageButtons(ctx, d.cfg.StaffChat, msgID, text, buttons); err != nil {
 			d.log.Warn("edit staff post", "msg", msgID, "err", err)
 		}
 	})

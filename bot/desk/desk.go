@@ -509,6 +509,11 @@ const claimPrefix = "desk:claim:"
 
 func claimData(ref string) string { return claimPrefix + ref }
 
+// closePrefix starts the data of the close button on a claimed post.
+const closePrefix = "desk:close:"
+
+func closeData(ref string) string { return closePrefix + ref }
+
 // t renders a staff message.
 func (d *Desk) t(id string, data map[string]any) string {
 	return d.cat.T(d.cfg.StaffLang, id, d.withFacts(data))

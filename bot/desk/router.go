@@ -28,11 +28,16 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 	case upd.CallbackQuery != nil:
 		cq := upd.CallbackQuery
 		m := cq.Message.Message
-		if m == nil || m.Chat.ID != d.cfg.StaffChat || !strings.HasPrefix(cq.Data, claimPrefix) {
+		switch {
+		case m == nil || m.Chat.ID != d.cfg.StaffChat:
 			d.toast(ctx, cq.ID, "")
-			return
+		case strings.HasPrefix(cq.Data, claimPrefix):
+			d.claimFromChat(ctx, cq, strings.TrimPrefix(cq.Data, claimPrefix), m.ID)
+		case strings.HasPrefix(cq.Data, closePrefix):
+			d.closeFromChat(ctx, cq, strings.TrimPrefix(cq.Data, closePrefix))
+		default:
+			d.toast(ctx, cq.ID, "")
 		}
-		d.claimFromChat(ctx, cq, strings.TrimPrefix(cq.Data, claimPrefix), m.ID)
 	case upd.Message != nil:
 		m := upd.Message
 		if m.Chat.ID != d.cfg.StaffChat || m.From == nil || m.ReplyToMessage == nil {
@@ -151,6 +156,57 @@ func (d *Desk) claimFromChat(ctx context.Context, cq *models.CallbackQuery, ref 
 	default:
 		d.toast(ctx, cq.ID, d.t("desk.claim.won", map[string]any{"Ref": ref}))
 	}
+}
+
+// closeConfirm is how long a first tap on the close button waits for the
+// second: a close tells the resident, so one stray tap must not do it.
+const closeConfirm = 15 * time.Second
+
+// closeFromChat is a tap on the close button of a claimed post: only the
+// claimer (any staff member when it was claimed by a name without a
+// Telegram id) closes it, with a second tap.
+func (d *Desk) closeFromChat(ctx context.Context, cq *models.CallbackQuery, ref string) {
+	if !d.isStaff(cq.From.ID) {
+		d.toast(ctx, cq.ID, d.t("desk.claim.refused", nil))
+		return
+	}
+	id, err := d.IDOf(ctx, ref)
+	var rec *Record
+	if err == nil {
+		rec, err = d.Load(ctx, id)
+	}
+	if err != nil {
+		d.toast(ctx, cq.ID, d.t("desk.why.unknown", nil))
+		return
+	}
+	if rec.Status != StatusClaimed {
+		d.toast(ctx, cq.ID, d.t("desk.status."+rec.Status, nil))
+		return
+	}
+	if rec.ClaimedBy != 0 && rec.ClaimedBy != cq.From.ID {
+		d.toast(ctx, cq.ID, d.t("desk.close.not_yours", map[string]any{"Ref": rec.Request.Ref, "Name": rec.ClaimedName}))
+		return
+	}
+	first, err := d.rdb.SetNX(ctx, d.key("closeask", id, strconv.FormatInt(cq.From.ID, 10)), 1, closeConfirm).Result()
+	if err != nil {
+		d.toast(ctx, cq.ID, d.t("desk.claim.failed", nil))
+		return
+	}
+	if first {
+		d.toast(ctx, cq.ID, d.t("desk.close.confirm", map[string]any{"Ref": rec.Request.Ref}))
+		return
+	}
+	name := d.cfg.StaffNames[cq.From.ID]
+	if name == "" {
+		name = strings.TrimSpace(cq.From.FirstName)
+	}
+	if err := d.CloseBy(ctx, rec.Request.Ref, name); err != nil {
+		d.log.Warn("close from post", "ref", rec.Request.Ref, "err", err)
+		d.toast(ctx, cq.ID, d.t("desk.claim.failed", nil))
+		return
+	}
+	d.rdb.Del(ctx, d.key("closeask", id, strconv.FormatInt(cq.From.ID, 10)))
+	d.toast(ctx, cq.ID, d.t("desk.close.done", map[string]any{"Ref": rec.Request.Ref}))
 }
 
 // fromStaff carries out one message of a staff member in a relay; say
