@@ -109,7 +109,7 @@ func TestStaffCommandLineKeepsPromises(t *testing.T) {
 	defer api.Close()
 	const group, ahmed, resident = int64(-1002), int64(2002), int64(6101)
 	vars := map[string]string{"REDIS_URL": os.Getenv("REDIS_URL"), "HANDOFF_STREAM": stream, "DESK_PREFIX": deskPrefix,
-		"LOG_LEVEL": "error", "TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL,
+		"LOG_LEVEL": "info", "TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL,
 		"STAFF_CHAT_ID": "-1002", "STAFF_USERS": "2001:Sanne, 2002:Ahmed"}
 	env := func(k string) string { return vars[k] }
 	now := time.Now()
@@ -140,8 +140,12 @@ func TestStaffCommandLineKeepsPromises(t *testing.T) {
 	if err := staffCmd(ctx, []string{"claim", "wot-cli001", "--by", "ahmed"}, env, &out, &errb); err != nil {
 		t.Fatalf("claim: %v\n%s", err, errb.String())
 	}
-	if !strings.Contains(out.String(), "Ahmed") {
+	// stdout holds the answer only, never a log line (they go to stderr).
+	if !strings.Contains(out.String(), "Ahmed") || strings.Count(out.String(), "\n") != 1 {
 		t.Errorf("claim output: %q", out.String())
+	}
+	if !strings.Contains(errb.String(), "request claimed") {
+		t.Errorf("the claim's log line is not on stderr: %q", errb.String())
 	}
 	wait := func(chat int64, sub string) {
 		t.Helper()
@@ -169,6 +173,9 @@ func TestStaffCommandLineKeepsPromises(t *testing.T) {
 	out.Reset()
 	if err := staffCmd(ctx, []string{"close", "WOT-CLI001", "--by", "Ahmed"}, env, &out, &errb); err != nil {
 		t.Fatalf("close: %v\n%s", err, errb.String())
+	}
+	if strings.Count(out.String(), "\n") != 1 || strings.Contains(out.String(), "level=") {
+		t.Errorf("close output: %q", out.String())
 	}
 	wait(group, "Afgesloten door Ahmed")
 	wait(resident, "Uw aanmelding WOT-CLI001 is afgesloten")
