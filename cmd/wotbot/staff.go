@@ -13,7 +13,8 @@ import (
 
 const staffUsage = `usage:
   wotbot staff list                 open requests, overdue first
-  wotbot staff show REF             everything kept of one request
+  wotbot staff show REF             everything kept of one request, with its messages
+  wotbot staff find TEXT            open requests by reference, name or phone fragment
   wotbot staff claim REF --by NAME  pick a request up (a NAME in STAFF_USERS opens their chat)
   wotbot staff close REF [--by NAME] close a request (deleted after RETENTION_DAYS)
   wotbot staff reopen REF           open the chat of a claimed request again, for its claimer
@@ -43,7 +44,7 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 			return errUsage
 		}
 	}
-	needRef := sub == "show" || sub == "claim" || sub == "close" || sub == "reopen"
+	needRef := sub == "show" || sub == "claim" || sub == "close" || sub == "reopen" || sub == "find"
 	if needRef && ref == "" || !needRef && ref != "" || sub == "claim" && *by == "" {
 		fmt.Fprint(stderr, staffUsage)
 		return errUsage
@@ -75,6 +76,12 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 	switch sub {
 	case "list":
 		items, err := d.List(ctx)
+		if err != nil {
+			return err
+		}
+		return d.WriteList(stdout, items)
+	case "find":
+		items, err := d.Find(ctx, ref)
 		if err != nil {
 			return err
 		}

@@ -72,6 +72,12 @@ func TestStaffCommandLine(t *testing.T) {
 		!strings.HasPrefix(lines[2], "WOT-LATER1") || !strings.Contains(lines[2], "Geld en schulden") {
 		t.Fatalf("list, overdue first:\n%s", list)
 	}
+	if found := staff("find", "bakker"); !strings.Contains(found, "WOT-LATER1") || !strings.Contains(found, "WOT-OVERD1") {
+		t.Errorf("find by name:\n%s", found)
+	}
+	if found := staff("find", "wot-later1"); !strings.Contains(found, "WOT-LATER1") || strings.Contains(found, "WOT-OVERD1") {
+		t.Errorf("find by reference:\n%s", found)
+	}
 	if show := staff("show", "WOT-LATER1"); !strings.Contains(show, "Anna Bakker") || !strings.Contains(show, "+31612345678") {
 		t.Errorf("show:\n%s", show)
 	}
