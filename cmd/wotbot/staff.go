@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/wotschiedam/wotbot/bot/desk"
@@ -17,6 +18,7 @@ const staffUsage = `usage:
   wotbot staff find TEXT            open requests by reference, name or phone fragment
   wotbot staff claim REF --by NAME  pick a request up (a NAME in STAFF_USERS opens their chat)
   wotbot staff close REF [--by NAME] close a request (deleted after RETENTION_DAYS)
+  wotbot staff reassign REF --to NAME hand a claimed request over (the resident hears the new name)
   wotbot staff reopen REF           open the chat of a claimed request again, for its claimer
 `
 
@@ -32,6 +34,7 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs := flag.NewFlagSet("staff "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	by := fs.String("by", "", "who picks it up (claim) or closes it (close)")
+	to := fs.String("to", "", "who takes it over (reassign)")
 	var ref string
 	// REF may come before or after the flags.
 	if err := fs.Parse(args); err != nil {
@@ -44,8 +47,8 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 			return errUsage
 		}
 	}
-	needRef := sub == "show" || sub == "claim" || sub == "close" || sub == "reopen" || sub == "find"
-	if needRef && ref == "" || !needRef && ref != "" || sub == "claim" && *by == "" {
+	needRef := sub == "show" || sub == "claim" || sub == "close" || sub == "reopen" || sub == "find" || sub == "reassign"
+	if needRef && ref == "" || !needRef && ref != "" || sub == "claim" && *by == "" || sub == "reassign" && *to == "" {
 		fmt.Fprint(stderr, staffUsage)
 		return errUsage
 	}
@@ -119,6 +122,16 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 			return fmt.Errorf("%s is %s", ref, res.Status)
 		}
 		fmt.Fprintf(stdout, "%s claimed by %s\n", ref, res.By)
+		return nil
+	case "reassign":
+		who, err := d.StaffNamed(*to)
+		if err != nil {
+			return err
+		}
+		if err := d.Reassign(ctx, ref, who); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s handed over to %s\n", strings.ToUpper(ref), who.Name)
 		return nil
 	case "reopen":
 		if err := d.Reopen(ctx, ref); err != nil {

@@ -176,14 +176,22 @@ func TestStaffCommandLineKeepsPromises(t *testing.T) {
 	}
 	_ = ahmed
 
+	// Hand-over to Sanne: the resident hears her name.
 	out.Reset()
-	if err := staffCmd(ctx, []string{"close", "WOT-CLI001", "--by", "Ahmed"}, env, &out, &errb); err != nil {
+	if err := staffCmd(ctx, []string{"reassign", "WOT-CLI001", "--to", "sanne"}, env, &out, &errb); err != nil {
+		t.Fatalf("reassign: %v\n%s", err, errb.String())
+	}
+	wait(resident, "overgedragen aan Sanne")
+	wait(group, "Opgepakt door Sanne")
+
+	out.Reset()
+	if err := staffCmd(ctx, []string{"close", "WOT-CLI001", "--by", "Sanne"}, env, &out, &errb); err != nil {
 		t.Fatalf("close: %v\n%s", err, errb.String())
 	}
 	if strings.Count(out.String(), "\n") != 1 || strings.Contains(out.String(), "level=") {
 		t.Errorf("close output: %q", out.String())
 	}
-	wait(group, "Afgesloten door Ahmed")
+	wait(group, "Afgesloten door Sanne")
 	wait(resident, "Uw aanmelding WOT-CLI001 is afgesloten")
 
 	for _, bad := range []string{"2001", "x:Sanne", "2001:Sanne,2002:sanne", "2001:"} {
