@@ -457,3 +457,21 @@ func TestCloseButtonOnThePost(t *testing.T) {
 		t.Errorf("status after two taps: %s", rec.Status)
 	}
 }
+
+// A danger request pings every staff member privately at once; a normal
+// one does not.
+func TestDangerPingsEveryStaffMember(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.desk("a")
+	normal, _ := e.posted(d)
+	danger, _ := e.posted(d, func(r *dialog.Request) { r.Urgency = "danger" })
+	for _, uid := range []int64{fatima, jan} {
+		m := e.waitText(uid, danger.Ref)
+		if !strings.Contains(strings.ToLower(m.Text), "gevaar") {
+			t.Errorf("ping to %d: %q", uid, m.Text)
+		}
+		if e.gotText(uid, normal.Ref) {
+			t.Errorf("a normal request pinged %d", uid)
+		}
+	}
+}

@@ -489,6 +489,9 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		return fmt.Errorf("record post of %s: %w", req.Ref, err)
 	}
 	d.log.Info("request posted to staff", "ref", req.Ref, "urgency", req.Urgency, "possible_duplicate", dup)
+	if req.Urgency == "danger" {
+		d.pingStaff(ctx, req)
+	}
 	if d.posted != nil {
 		d.posted(req.Ref)
 	}
