@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/wotschiedam/wotbot/bot"
@@ -23,6 +24,27 @@ func (d *Desk) console(ctx context.Context, uid int64, in bot.Inbound) []dialog.
 	switch cmd := consoleCommand(text); cmd {
 	case "/heropen":
 		return d.reopenCommand(ctx, uid, text)
+	case "/notitie":
+		rest := noteText(text)
+		refs := refsIn(rest)
+		if len(refs) == 0 {
+			refs = refsOfReplied(in.ReplyTo)
+		}
+		if len(refs) != 1 {
+			return []dialog.Reply{{Text: d.t("desk.console.usage_ref", map[string]any{"Command": "/notitie"})}}
+		}
+		id, err := d.IDOf(ctx, refs[0])
+		var rec *Record
+		if err == nil {
+			rec, err = d.Load(ctx, id)
+		}
+		if err != nil {
+			return []dialog.Reply{{Text: d.reopenFailed(refs[0], err)}}
+		}
+		if loc := leadingRef.FindStringIndex(rest); loc != nil {
+			rest = rest[loc[1]:]
+		}
+		return []dialog.Reply{{Text: d.addNote(ctx, rec, d.consoleName(uid, rec), rest)}}
 	case "/mijn":
 		return d.mine(ctx, uid)
 	case "/zoek":
@@ -138,4 +160,39 @@ func digits(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// noteText is a /notitie message without the command.
+func noteText(text string) string {
+	text = strings.TrimSpace(text)
+	if f := strings.Fields(text); len(f) > 0 {
+		text = strings.TrimSpace(text[len(f[0]):])
+	}
+	return text
+}
+
+// addNote keeps an internal note with a request (its history); the answer
+// is for the staff member.
+func (d *Desk) addNote(ctx context.Context, rec *Record, name, text string) string {
+	text = dialog.CleanText(text)
+	if strings.TrimSpace(text) == "" {
+		return d.t("desk.note.empty", nil)
+	}
+	if r := []rune(text); len(r) > maxMessage {
+		text = string(r[:maxMessage])
+	}
+	d.record(ctx, rec.ID, "note", name, text)
+	return d.t("desk.note.saved", map[string]any{"Ref": escape(rec.Request.Ref)})
+}
+
+// consoleName is a staff member's name in their private chat: their
+// STAFF_USERS name, else the name on their claim of rec, else their id.
+func (d *Desk) consoleName(uid int64, rec *Record) string {
+	if n := d.cfg.StaffNames[uid]; n != "" {
+		return n
+	}
+	if rec.ClaimedBy == uid && rec.ClaimedName != "" {
+		return rec.ClaimedName
+	}
+	return strconv.FormatInt(uid, 10)
 }

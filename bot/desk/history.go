@@ -18,7 +18,7 @@ const historyMax = 500
 // HistoryEntry is one relayed message of a request.
 type HistoryEntry struct {
 	At   time.Time `json:"at"`
-	From string    `json:"from"` // "resident" or "staff"
+	From string    `json:"from"` // "resident", "staff" or "note" (internal, staff only)
 	Name string    `json:"name,omitempty"`
 	Text string    `json:"text"`
 }
@@ -67,8 +67,11 @@ func (d *Desk) WriteHistory(w io.Writer, hist []HistoryEntry) error {
 	}
 	for _, h := range hist {
 		who := d.t("desk.cli.resident", nil)
-		if h.From == "staff" {
+		switch h.From {
+		case "staff":
 			who = orDash(h.Name)
+		case "note":
+			who = d.t("desk.cli.note", map[string]any{"Name": orDash(h.Name)})
 		}
 		if _, err := fmt.Fprintf(w, "%s  %s: %s\n", h.At.In(d.loc()).Format("2006-01-02 15:04"), who, h.Text); err != nil {
 			return err

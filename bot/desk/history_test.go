@@ -60,3 +60,34 @@ func TestHistoryKeptShownAndForgotten(t *testing.T) {
 		t.Errorf("history kept after /vergeet")
 	}
 }
+
+// /notitie as a reply to the post (or with a reference in the private
+// chat) keeps an internal note with the request: in its history for staff,
+// never sent to the resident.
+func TestNotesAreForStaffOnly(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	ctx := context.Background()
+	req, post := e.posted(d)
+	if _, err := d.Claim(ctx, req.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
+		t.Fatal(err)
+	}
+	d.HandleGroupUpdate(ctx, groupReply(jan, "Jan", post, "/notitie Ken deze familie, bel eerst de wijkagent niet."))
+	e.waitText(staffChat, "Notitie bewaard bij "+req.Ref)
+	out := joined(s.say(fatima, "/notitie "+strings.ToLower(req.Ref)+" Afspraak dinsdag 10:00", ""))
+	if !strings.Contains(out, "Notitie bewaard bij "+req.Ref) {
+		t.Errorf("private /notitie: %q", out)
+	}
+	hist, err := d.History(ctx, req.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	d.WriteHistory(&b, hist)
+	if !strings.Contains(b.String(), "Notitie (Jan): Ken deze familie") || !strings.Contains(b.String(), "Notitie (Fatima): Afspraak dinsdag 10:00") {
+		t.Errorf("notes not in the history:\n%s", b.String())
+	}
+	if e.gotText(chatOf(req), "familie") || e.gotText(chatOf(req), "Afspraak") {
+		t.Errorf("a note reached the resident")
+	}
+}

@@ -65,6 +65,10 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 			return
 		}
 		ref = rec.Request.Ref
+		if consoleCommand(m.Text) == "/notitie" {
+			d.staffNote(ctx, m.ID, d.addNote(ctx, rec, d.staffName(m.From), noteText(m.Text)))
+			return
+		}
 		if m.Text == "" {
 			// A photo, voice message or sticker cannot be passed on.
 			d.staffNote(ctx, m.ID, d.t("desk.relay.text_only", nil))
@@ -135,13 +139,7 @@ func (d *Desk) toast(ctx context.Context, queryID, text string) {
 // a toast; the staff chat sees a won claim on the post.
 func (d *Desk) claimFromChat(ctx context.Context, cq *models.CallbackQuery, ref string, postID int) {
 	from := cq.From
-	name := d.cfg.StaffNames[from.ID]
-	if name == "" {
-		name = strings.TrimSpace(from.FirstName)
-	}
-	if name == "" {
-		name = from.Username
-	}
+	name := d.staffName(&from)
 	res, err := d.claim(ctx, ref, Staff{ID: from.ID, Name: name}, postID)
 	switch {
 	case errors.Is(err, ErrNotStaff):
@@ -508,4 +506,19 @@ func (d *Desk) claimedOfResident(ctx context.Context, channel, chatID string) ([
 	}
 	slices.SortFunc(out, func(a, b *Record) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	return out, nil
+}
+
+// staffName is what a staff member is called: their STAFF_USERS name, else
+// their Telegram first name or user name.
+func (d *Desk) staffName(from *models.User) string {
+	if from == nil {
+		return "-"
+	}
+	if n := d.cfg.StaffNames[from.ID]; n != "" {
+		return n
+	}
+	if n := strings.TrimSpace(from.FirstName); n != "" {
+		return n
+	}
+	return orDash(from.Username)
 }
