@@ -13,7 +13,7 @@ import (
 )
 
 const staffUsage = `usage:
-  wotbot staff list                 open requests, overdue first
+  wotbot staff list [--mine NAME]   open requests, overdue first, with totals
   wotbot staff show REF             everything kept of one request, with its messages
   wotbot staff find TEXT            open requests by reference, name or phone fragment
   wotbot staff claim REF --by NAME  pick a request up (a NAME in STAFF_USERS opens their chat)
@@ -35,6 +35,7 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 	fs.SetOutput(stderr)
 	by := fs.String("by", "", "who picks it up (claim) or closes it (close)")
 	to := fs.String("to", "", "who takes it over (reassign)")
+	mine := fs.String("mine", "", "only the requests NAME has claimed (list)")
 	var ref string
 	// REF may come before or after the flags.
 	if err := fs.Parse(args); err != nil {
@@ -82,7 +83,14 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 		if err != nil {
 			return err
 		}
-		return d.WriteList(stdout, items)
+		if *mine != "" {
+			items = desk.Mine(items, *mine)
+		}
+		if err := d.WriteList(stdout, items); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		return d.WriteTotals(stdout, items)
 	case "find":
 		items, err := d.Find(ctx, ref)
 		if err != nil {

@@ -68,7 +68,7 @@ func TestStaffCommandLine(t *testing.T) {
 	}
 	list := staff("list")
 	lines := strings.Split(strings.TrimSpace(list), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[1], "WOT-OVERD1") || !strings.Contains(lines[1], "(te laat)") ||
+	if len(lines) != 5 || !strings.Contains(lines[4], "2 open") || !strings.HasPrefix(lines[1], "WOT-OVERD1") || !strings.Contains(lines[1], "(te laat)") ||
 		!strings.HasPrefix(lines[2], "WOT-LATER1") || !strings.Contains(lines[2], "Geld en schulden") {
 		t.Fatalf("list, overdue first:\n%s", list)
 	}
@@ -88,8 +88,11 @@ func TestStaffCommandLine(t *testing.T) {
 	if err := staffCmd(ctx, []string{"claim", "--by", "Jan", "WOT-LATER1"}, env, io.Discard, &errb); err == nil || !strings.Contains(err.Error(), "Fatima") {
 		t.Errorf("second claim: %v", err)
 	}
-	if list := staff("list"); !strings.Contains(list, "Fatima") {
+	if list := staff("list"); !strings.Contains(list, "Fatima") || !strings.Contains(list, "Fatima 1") {
 		t.Errorf("list after claim:\n%s", list)
+	}
+	if mine := staff("list", "--mine", "fatima"); !strings.Contains(mine, "WOT-LATER1") || strings.Contains(mine, "WOT-OVERD1") {
+		t.Errorf("list --mine fatima:\n%s", mine)
 	}
 	staff("close", "WOT-LATER1")
 	if list := staff("list"); strings.Contains(list, "WOT-LATER1") {
