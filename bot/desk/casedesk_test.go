@@ -475,3 +475,14 @@ func TestDangerPingsEveryStaffMember(t *testing.T) {
 		}
 	}
 }
+
+// A danger request's post says "vandaag", not its (later) call-back date.
+func TestDangerPostSaysToday(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.desk("a")
+	e.posted(d, func(r *dialog.Request) { r.Urgency, r.CallbackDue = "danger", "2026-11-30" })
+	m := e.waitText(staffChat, "GEVAAR")
+	if !strings.Contains(m.Text, "Terugbellen uiterlijk: vandaag") || strings.Contains(m.Text, "30 november") {
+		t.Errorf("danger post:\n%s", m.Text)
+	}
+}

@@ -623,6 +623,9 @@ func (d *Desk) due(req dialog.Request) (time.Time, bool) {
 }
 
 func (d *Desk) dueText(req dialog.Request) string {
+	if req.Urgency == "danger" {
+		return d.t("desk.due.today", nil) // whatever date the intake set
+	}
 	t, ok := d.due(req)
 	if !ok {
 		return "-"
