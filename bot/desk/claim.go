@@ -188,8 +188,7 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 	res.Won, res.By = true, by.Name
 	d.log.Info("request claimed", "ref", ref, "relay", relay)
 	rec.Status, rec.ClaimedBy, rec.ClaimedName, rec.ClaimedAt = StatusClaimed, by.ID, by.Name, now
-	d.editPostButtons(rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: by.Name, At: now}),
-		[]Button{{Text: d.t("desk.button.close", nil), Data: closeData(ref)}})
+	d.editPostButtons(rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: by.Name, At: now}), d.claimedButtons(ref))
 	d.tellClaimed(ctx, rec)
 	return res, nil
 }
@@ -562,4 +561,14 @@ func (d *Desk) StaffNamed(name string) (Staff, error) {
 		return found[0], nil
 	}
 	return Staff{}, fmt.Errorf("STAFF_USERS gives the name %q to more than one user id", name)
+}
+
+// claimedButtons are the buttons under a claimed post: close, and hand
+// over when colleagues are known by name (STAFF_USERS).
+func (d *Desk) claimedButtons(ref string) []Button {
+	b := []Button{{Text: d.t("desk.button.close", nil), Data: closeData(ref)}}
+	if len(d.cfg.StaffNames) > 1 {
+		b = append(b, Button{Text: d.t("desk.button.give", nil), Data: givePrefix + ref})
+	}
+	return b
 }

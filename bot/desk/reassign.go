@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/go-telegram/bot/models"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -66,8 +68,7 @@ func (d *Desk) Reassign(ctx context.Context, ref string, to Staff) error {
 		return fmt.Errorf("hand over %s: it changed hands just now; try again", req.Ref)
 	}
 	d.log.Info("request handed over", "ref", req.Ref)
-	d.editPostButtons(rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: to.Name, At: now}),
-		[]Button{{Text: d.t("desk.button.close", nil), Data: closeData(req.Ref)}})
+	d.editPostButtons(rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: to.Name, At: now}), d.claimedButtons(req.Ref))
 	if n := d.notify[ch]; n != nil {
 		text := d.cat.T(req.Language, "desk.resident.reassigned", map[string]any{"Ref": req.Ref, "Name": to.Name})
 		if err := n.Notify(ctx, chat, text); err != nil {
@@ -111,4 +112,67 @@ func (d *Desk) sendHistory(ctx context.Context, staffID int64, rec *Record) erro
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// givePrefix starts the data of the hand-over buttons: "desk:give:REF"
+// asks for the colleague, "desk:give:REF:UID" hands over to them.
+const givePrefix = "desk:give:"
+
+// giveFromChat is a tap on Overdragen, or on a colleague's name after it.
+// Only the claimer hands over.
+func (d *Desk) giveFromChat(ctx context.Context, cq *models.CallbackQuery, data string, postID int) {
+	ref, uidText, choose := strings.Cut(data, ":")
+	if !d.isStaff(cq.From.ID) {
+		d.toast(ctx, cq.ID, d.t("desk.claim.refused", nil))
+		return
+	}
+	id, err := d.IDOf(ctx, ref)
+	var rec *Record
+	if err == nil {
+		rec, err = d.Load(ctx, id)
+	}
+	if err != nil {
+		d.toast(ctx, cq.ID, d.t("desk.why.unknown", nil))
+		return
+	}
+	if rec.Status != StatusClaimed {
+		d.toast(ctx, cq.ID, d.t("desk.status."+rec.Status, nil))
+		return
+	}
+	if rec.ClaimedBy != 0 && rec.ClaimedBy != cq.From.ID {
+		d.toast(ctx, cq.ID, d.t("desk.give.not_yours", map[string]any{"Ref": rec.Request.Ref, "Name": rec.ClaimedName}))
+		return
+	}
+	claimed := &claimInfo{Name: rec.ClaimedName, At: rec.ClaimedAt}
+	if !choose {
+		// The post's buttons become the colleagues' names, and "cancel".
+		var b []Button
+		ids := make([]int64, 0, len(d.cfg.StaffNames))
+		for uid := range d.cfg.StaffNames {
+			if uid != rec.ClaimedBy {
+				ids = append(ids, uid)
+			}
+		}
+		slices.SortFunc(ids, func(a, c int64) int { return strings.Compare(d.cfg.StaffNames[a], d.cfg.StaffNames[c]) })
+		for _, uid := range ids {
+			b = append(b, Button{Text: d.cfg.StaffNames[uid], Data: givePrefix + rec.Request.Ref + ":" + strconv.FormatInt(uid, 10)})
+		}
+		b = append(b, Button{Text: d.t("desk.button.cancel", nil), Data: givePrefix + rec.Request.Ref + ":0"})
+		d.editPostButtons(postID, d.postText(rec.Request, rec.Dup, claimed), b)
+		d.toast(ctx, cq.ID, d.t("desk.give.choose", nil))
+		return
+	}
+	uid, _ := strconv.ParseInt(uidText, 10, 64)
+	name := d.cfg.StaffNames[uid]
+	if uid == 0 || name == "" || uid == rec.ClaimedBy {
+		d.editPostButtons(postID, d.postText(rec.Request, rec.Dup, claimed), d.claimedButtons(rec.Request.Ref))
+		d.toast(ctx, cq.ID, "")
+		return
+	}
+	if err := d.Reassign(ctx, rec.Request.Ref, Staff{ID: uid, Name: name}); err != nil {
+		d.log.Warn("hand over from post", "ref", rec.Request.Ref, "err", err)
+		d.toast(ctx, cq.ID, d.t("desk.claim.failed", nil))
+		return
+	}
+	d.toast(ctx, cq.ID, d.t("desk.reassign.from", map[string]any{"Ref": rec.Request.Ref, "Name": name}))
 }

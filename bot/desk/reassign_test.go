@@ -40,3 +40,52 @@ func TestHandOver(t *testing.T) {
 		t.Errorf("Fatima still has the chat: %q", out)
 	}
 }
+
+// The claimed post's Overdragen button lists the colleagues by name; the
+// claimer's tap on one hands the request over. A colleague cannot.
+func TestHandOverButton(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.desk("a", func(c *Config, _ *Deps) { c.StaffNames = map[int64]string{fatima: "Fatima", jan: "Jan"} })
+	ctx := context.Background()
+	req, post := e.posted(d)
+	d.HandleGroupUpdate(ctx, tap(fatima, "Fatima", post, claimData(req.Ref)))
+	var give string
+	waitFor(t, func() bool {
+		for _, m := range e.api.Messages(staffChat) {
+			for _, data := range m.Data() {
+				if m.MessageID == post && strings.HasPrefix(data, givePrefix) {
+					give = data
+					return true
+				}
+			}
+		}
+		return false
+	})
+	press := func(user int64, id, data string) {
+		u := tap(user, "x", post, data)
+		u.CallbackQuery.ID = id
+		d.HandleGroupUpdate(ctx, u)
+	}
+	press(jan, "j1", give)
+	e.waitToast("j1", "Fatima")
+	press(fatima, "f1", give)
+	var toJan string
+	waitFor(t, func() bool {
+		for _, m := range e.api.Messages(staffChat) {
+			for i, data := range m.Data() {
+				if m.MessageID == post && strings.HasPrefix(data, givePrefix) && strings.Contains(data, ":502") {
+					_ = i
+					toJan = data
+					return true
+				}
+			}
+		}
+		return false
+	})
+	press(fatima, "f2", toJan)
+	e.waitToast("f2", "Jan")
+	e.waitText(chatOf(req), "overgedragen aan Jan")
+	if rec, _ := d.Load(ctx, req.ID); rec.ClaimedBy != jan {
+		t.Errorf("claimed by %d after hand-over", rec.ClaimedBy)
+	}
+}

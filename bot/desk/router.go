@@ -33,6 +33,8 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 			d.toast(ctx, cq.ID, "")
 		case strings.HasPrefix(cq.Data, claimPrefix):
 			d.claimFromChat(ctx, cq, strings.TrimPrefix(cq.Data, claimPrefix), m.ID)
+		case strings.HasPrefix(cq.Data, givePrefix):
+			d.giveFromChat(ctx, cq, strings.TrimPrefix(cq.Data, givePrefix), m.ID)
 		case strings.HasPrefix(cq.Data, closePrefix):
 			d.closeFromChat(ctx, cq, strings.TrimPrefix(cq.Data, closePrefix))
 		default:
