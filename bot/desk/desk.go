@@ -12,7 +12,8 @@
 //	req:<id>          hash: json, status (open|claimed|closed|withdrawn), ref,
 //	                  created, entry, msg (staff message id), posting,
 //	                  posting_at, dup, claimed_by, claimed_name, claimed_at,
-//	                  closed_at, rem_urgent, rem_due, notify
+//	                  closed_at, closed_by, rem_urgent, rem_due, notify,
+//	                  stopped (the resident said stop to the chat)
 //	ref:<ref>         the request id of a reference
 //	msg:<msg id>      the request id of a staff-chat message
 //	active            sorted set of open and claimed ids by creation time
@@ -24,6 +25,10 @@
 //	staff:<user id>   the one relay of a staff member, from before relays:
 //	                  (read and ended, never written)
 //	notify            ids whose resident was not yet told of the claim
+//	hist:<id>         list of the request's relayed messages (JSON), deleted
+//	                  with the request
+//	ask:<ch>:<chat>   a resident's message waiting for them to choose which
+//	                  request it is about (1 h)
 //	pace:<chat id>    hash tat, hold: the staff chat's pace, shared by desks
 //
 // Exactly once: a request is acknowledged on the stream only after its post
@@ -93,6 +98,10 @@ type Config struct {
 	Prefix    string
 	StaffChat int64          // STAFF_CHAT_ID; 0: no posting (the CLI)
 	Staff     map[int64]bool // STAFF_USER_IDS: who may claim
+	// StaffNames are staff members' names by Telegram user id
+	// (STAFF_USERS): a claim "by Ahmed" on the command line opens Ahmed's
+	// chat, and posts and residents see these names. They may claim too.
+	StaffNames map[int64]string
 	// MinIdle is how long an entry read by a desk must sit unacknowledged
 	// before another desk takes it over; default 30 s.
 	MinIdle time.Duration
@@ -187,6 +196,16 @@ type Deps struct {
 // New builds a desk.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 	cfg.defaults()
+	if len(cfg.StaffNames) > 0 {
+		staff := make(map[int64]bool, len(cfg.Staff)+len(cfg.StaffNames))
+		for id, ok := range cfg.Staff {
+			staff[id] = ok
+		}
+		for id := range cfg.StaffNames {
+			staff[id] = true
+		}
+		cfg.Staff = staff
+	}
 	d := &Desk{cfg: cfg, rdb: rdb, send: deps.Sender, cat: deps.Catalog, cal: deps.Calendar,
 		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted, m: deps.Metrics}
 	if d.log == nil {
@@ -494,6 +513,9 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 	if dup {
 		d.m.postedMaybeTwice()
 	}
+	if req.Urgency == "danger" {
+		d.pingStaff(ctx, req)
+	}
 	if d.posted != nil {
 		d.posted(req.Ref)
 	}
@@ -513,6 +535,11 @@ func (d *Desk) ack(ctx context.Context, entryID string) {
 const claimPrefix = "desk:claim:"
 
 func claimData(ref string) string { return claimPrefix + ref }
+
+// closePrefix starts the data of the close button on a claimed post.
+const closePrefix = "desk:close:"
+
+func closeData(ref string) string { return closePrefix + ref }
 
 // t renders a staff message.
 func (d *Desk) t(id string, data map[string]any) string {
@@ -634,6 +661,9 @@ func (d *Desk) due(req dialog.Request) (time.Time, bool) {
 }
 
 func (d *Desk) dueText(req dialog.Request) string {
+	if req.Urgency == "danger" {
+		return d.t("desk.due.today", nil) // whatever date the intake set
+	}
 	t, ok := d.due(req)
 	if !ok {
 		return "-"

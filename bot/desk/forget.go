@@ -42,7 +42,7 @@ func (d *Desk) Forget(ctx context.Context, channel, chatID string) error {
 		}
 	}
 	if len(errs) == 0 {
-		if err := d.rdb.Del(ctx, d.key("chat", channel, chatID)).Err(); err != nil {
+		if err := d.rdb.Del(ctx, d.key("chat", channel, chatID), d.key("ask", channel, chatID)).Err(); err != nil {
 			errs = append(errs, fmt.Errorf("forget chat: %w", err))
 		}
 	}

@@ -175,7 +175,7 @@ func (d *Desk) retain(ctx context.Context, now time.Time) error {
 // posted and staff can see what became of the reference.
 func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
 	req := rec.Request
-	if rel, err := d.relayOf(ctx, req.Channel, req.ChatID); err == nil && rel != nil && rel.ID == rec.ID {
+	if rel, err := d.relayOfResident(ctx, req); err == nil && rel != nil && rel.ID == rec.ID {
 		if _, err := d.endRelay(ctx, rel); err != nil {
 			return err
 		}
@@ -183,6 +183,7 @@ func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
 	key := d.key("req", rec.ID)
 	_, err := d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, key)
+		p.Del(ctx, d.key("hist", rec.ID))
 		p.ZRem(ctx, d.key("active"), rec.ID)
 		p.ZRem(ctx, d.key("closed"), rec.ID)
 		p.ZRem(ctx, d.key("notify"), rec.ID)

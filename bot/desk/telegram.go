@@ -181,6 +181,23 @@ func (s *TelegramSender) EditMessage(ctx context.Context, chatID int64, msgID in
 	return err
 }
 
+// EditMessageButtons replaces a message's text and its buttons.
+func (s *TelegramSender) EditMessageButtons(ctx context.Context, chatID int64, msgID int, text string, buttons []Button) error {
+	kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}
+	for _, b := range buttons {
+		kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{{Text: b.Text, CallbackData: b.Data}})
+	}
+	err := s.retry(ctx, chatID, func() error {
+		_, err := s.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: kb})
+		return err
+	})
+	if err != nil && strings.Contains(err.Error(), "not modified") {
+		return nil
+	}
+	return err
+}
+
 // Notify sends plain text to a resident (bot.Notifier).
 func (s *TelegramSender) Notify(ctx context.Context, chatID, text string) error {
 	id, err := strconv.ParseInt(chatID, 10, 64)

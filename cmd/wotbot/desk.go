@@ -23,6 +23,7 @@ import (
 )
 
 // deskConfig reads the staff desk's settings: STAFF_CHAT_ID, STAFF_USER_IDS,
+// STAFF_USERS (names by user id, such as "2001:Sanne,2002:Ahmed"),
 // HANDOFF_STREAM, RETENTION_DAYS, DESK_CONSUMER, DESK_MIN_IDLE, DESK_PREFIX
 // (the desk's Redis key prefix, default "{wot:desk}:") and
 // STAFF_CHAT_PER_MINUTE (the pace of the staff chat, default 20).
@@ -45,6 +46,11 @@ func deskConfig(env func(string) string) (desk.Config, error) {
 		}
 		cfg.Staff[id] = true
 	}
+	names, err := staffUsers(env("STAFF_USERS"))
+	if err != nil {
+		return cfg, err
+	}
+	cfg.StaffNames = names
 	if v := env("RETENTION_DAYS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -190,4 +196,29 @@ func useOutbox(ctx context.Context, env func(string) string, conv *bot.Conversat
 	conv.Queue = outbox
 	go outbox.Run(ctx)
 	return func() { outbox.Close() }
+}
+
+// staffUsers parses STAFF_USERS: "2001:Sanne,2002:Ahmed", Telegram user
+// ids with the staff member's name. Each is staff; a claim "by Ahmed" on
+// the command line opens Ahmed's chat.
+func staffUsers(v string) (map[int64]string, error) {
+	names := map[int64]string{}
+	seen := map[string]bool{}
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		idText, name, ok := strings.Cut(f, ":")
+		id, err := strconv.ParseInt(strings.TrimSpace(idText), 10, 64)
+		name = strings.TrimSpace(name)
+		if !ok || err != nil || id <= 0 || name == "" {
+			return nil, fmt.Errorf("STAFF_USERS: %q is not USERID:Name (such as 2001:Sanne)", f)
+		}
+		if seen[strings.ToLower(name)] {
+			return nil, fmt.Errorf("STAFF_USERS: the name %q is given twice; names must tell staff apart", name)
+		}
+		seen[strings.ToLower(name)] = true
+		names[id] = name
+	}
+	return names, nil
 }
