@@ -5,6 +5,7 @@
 package dialog
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,13 @@ type Classification struct {
 	// Keyword is set when a crisis phrase matched, not only the model's
 	// guess: only that may interrupt a free-text answer.
 	Keyword bool
+	// Distress is set when the message shows distress that is not an
+	// emergency ("ik trek het niet meer"): the answer adds a calm line
+	// with 113.
+	Distress bool
+	// Alternatives, when set, are the intents (Intent first) the classifier
+	// cannot choose between; the bot asks which one is meant.
+	Alternatives []string
 }
 
 // Classifier labels a resident's message with an intent.
@@ -38,6 +46,9 @@ type Knowledge interface {
 	// TemplateFacts are the facts (addresses, phone numbers) that messages may
 	// name, as template data: {{.Desk.Phone}}.
 	TemplateFacts() map[string]any
+	// Aspect names what a question asks about below its intent ("debts",
+	// "tomorrow"), or "" for the general question.
+	Aspect(intent, question string) string
 }
 
 // Engine runs conversations. It holds no per-conversation state and is safe
@@ -82,6 +93,12 @@ type State struct {
 	Offered []string `json:"offered,omitempty"`
 	// Confirming is set while a registered person answers through their link.
 	Confirming *Confirming `json:"confirming,omitempty"`
+	// Pending is the offer the last reply made ("register_self",
+	// "register_other"), which a short "ja" or "nee" answers.
+	Pending string `json:"pending,omitempty"`
+	// Question is the question the bot asked "Bedoelt u ...?" about, to
+	// answer once the resident chooses.
+	Question string `json:"question,omitempty"`
 }
 
 // Confirming is the consent link a person opened, and what they may see.
@@ -123,6 +140,8 @@ type Turn struct {
 	Effects []Effect
 	// Classification of a free-text message, when one was made (for ask and metrics).
 	Classification *Classification
+	// Aspect is what the answer was about below its intent, when known.
+	Aspect string
 }
 
 // turn is the working state of one Handle call.
@@ -136,6 +155,9 @@ type turn struct {
 	class    *Classification
 	terminal Step // done or ended: the step the replies report
 	ref      string
+	pending  string // the offer this turn makes (State.Pending)
+	question string // the question a clarifying reply is about (State.Question)
+	aspect   string
 }
 
 // Handle processes one message. It never returns an empty reply list.
@@ -180,7 +202,11 @@ func (t *turn) finish() Turn {
 	last := &t.replies[len(t.replies)-1]
 	last.Ref = t.ref
 	t.s.Offered = offered
-	return Turn{State: t.s, Replies: t.replies, Effects: t.effects, Classification: t.class}
+	t.s.Pending, t.s.Question = t.pending, t.question
+	if t.inIntake() {
+		t.s.Pending, t.s.Question = "", ""
+	}
+	return Turn{State: t.s, Replies: t.replies, Effects: t.effects, Classification: t.class, Aspect: t.aspect}
 }
 
 // tr renders a message; the knowledge base's facts are always available to it.
@@ -257,6 +283,9 @@ func (t *turn) text(raw string) {
 		t.intakeText(txt, c)
 		return
 	}
+	if t.shortReply(txt) {
+		return
+	}
 	t.idle(txt, c)
 }
 
@@ -315,18 +344,13 @@ var knowledgeIntents = map[string]bool{
 }
 
 func (t *turn) idle(txt string, c Classification) {
-	switch c.Intent {
-	case "register_self":
-		// "ik wil me aanmelden" says for whom; a bare "aanmelden" does not.
-		t.startIntake(false, t.e.keywords.firstPerson(txt))
-	case "register_other":
-		t.startIntake(true, true)
-	case "greeting", "out_of_scope":
-		t.answer(c.Intent, txt, fullMenu)
-	case "human":
-		t.answer(c.Intent, txt, shortMenu)
-	default:
-		t.answer(c.Intent, txt, shortMenu)
+	if len(c.Alternatives) > 1 {
+		t.clarify(txt, c.Alternatives)
+		return
+	}
+	t.respond(txt, c.Intent, false)
+	if c.Distress {
+		t.addDistressLine()
 	}
 }
 
@@ -469,6 +493,8 @@ func (t *turn) validOption(data string) bool {
 		return true
 	case "menu":
 		return !t.inIntake()
+	case "clarify":
+		return !t.inIntake() && slices.Contains(t.s.Offered, data)
 	case "edit":
 		return t.s.Step == StepConfirm && t.s.Intake.Editing
 	}
@@ -500,6 +526,8 @@ func (t *turn) option(data string) {
 		t.reask()
 	case "menu":
 		t.menu(value)
+	case "clarify":
+		t.respond(t.s.Question, value, true)
 	case "edit":
 		t.edit(Step(value))
 	default:
