@@ -272,6 +272,11 @@ func (t *turn) text(raw string) {
 		t.option(data)
 		return
 	}
+	// "ja", "nee", "ok" outside an intake answer the last offer; they are
+	// never a question, let alone a crisis.
+	if !t.inIntake() && t.shortReply(txt) {
+		return
+	}
 	c := t.e.Classifier.Classify(txt)
 	t.class = &c
 	if c.Intent == "crisis" && t.interruptsForCrisis(c) {
@@ -281,9 +286,6 @@ func (t *turn) text(raw string) {
 	t.maybeSwitchLanguage(c)
 	if t.inIntake() {
 		t.intakeText(txt, c)
-		return
-	}
-	if t.shortReply(txt) {
 		return
 	}
 	t.idle(txt, c)
@@ -348,7 +350,13 @@ func (t *turn) idle(txt string, c Classification) {
 		t.clarify(txt, c.Alternatives)
 		return
 	}
-	t.respond(txt, c.Intent, false)
+	switch {
+	case c.Distress && (c.Intent == "out_of_scope" || c.Intent == "greeting" || c.Intent == "thanks" || c.Intent == "goodbye"):
+		// Distress with no question in it: a kind word and the offer.
+		t.offer("register_self", t.tr("distress.answer", nil))
+	default:
+		t.respond(txt, c.Intent, false)
+	}
 	if c.Distress {
 		t.addDistressLine()
 	}

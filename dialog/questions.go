@@ -31,7 +31,14 @@ func (t *turn) respond(txt, intent string, tapped bool) {
 			t.startIntake(false, t.e.keywords.firstPerson(txt))
 			return
 		}
-		t.offer("register_self", "")
+		// "ik ben dakloos", "mijn uitkering is gestopt": a kind answer about
+		// the topic, then the offer.
+		text := ""
+		if as := t.e.Knowledge.Aspect("what_help", txt); as != "" {
+			t.aspect = as
+			text = t.e.Knowledge.Answer("what_help", t.s.Lang, txt, t.now)
+		}
+		t.offer("register_self", text)
 	case "register_other":
 		if asks {
 			t.startIntake(true, true)

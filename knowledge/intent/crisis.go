@@ -27,6 +27,9 @@ type crisisNet struct {
 	// Phrases and exceptions by their first indexLen bytes: a message is
 	// only compared with the phrases that start like one of its words.
 	byStart, exceptByStart map[string][]phrase
+	// distress finds distress that is not an emergency ("ik trek het niet
+	// meer"): the bot answers the request and adds a line with 113.
+	distress *crisisNet
 }
 
 const indexLen = 3
@@ -49,7 +52,8 @@ func parseCrisis(data []byte) (*crisisNet, error) {
 	var doc struct {
 		NL     []string `yaml:"nl"`
 		EN     []string `yaml:"en"`
-		Except []string `yaml:"except"`
+		Except   []string `yaml:"except"`
+		Distress []string `yaml:"distress"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
@@ -81,6 +85,15 @@ func parseCrisis(data []byte) (*crisisNet, error) {
 		return nil, errors.New("no crisis phrases")
 	}
 	cn.byStart, cn.exceptByStart = index(cn.phrases), index(cn.except)
+	cn.distress = &crisisNet{exceptByStart: cn.exceptByStart}
+	for _, s := range doc.Distress {
+		p, _, ok := compilePhrase(s)
+		if !ok {
+			return nil, fmt.Errorf("distress phrase %q has no letters", s)
+		}
+		cn.distress.phrases = append(cn.distress.phrases, p)
+	}
+	cn.distress.byStart = index(cn.distress.phrases)
 	return cn, nil
 }
 
@@ -150,7 +163,7 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bo
 }
 
 func (cn *crisisNet) match(norm string) bool {
-	if norm == "" {
+	if norm == "" || len(cn.phrases) == 0 {
 		return false
 	}
 	sq := squeeze(norm)

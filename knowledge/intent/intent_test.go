@@ -215,6 +215,7 @@ func TestCrisisNet(t *testing.T) {
 	var cases struct {
 		MustHit    []string `yaml:"must_hit"`
 		MustNotHit []string `yaml:"must_not_hit"`
+		Distress   []string `yaml:"distress"`
 	}
 	if err := yaml.Unmarshal(data, &cases); err != nil {
 		t.Fatal(err)
@@ -233,6 +234,54 @@ func TestCrisisNet(t *testing.T) {
 	for _, s := range cases.MustNotHit {
 		if c.IsCrisis(s) {
 			t.Errorf("IsCrisis(%q) = true, want false", s)
+		}
+		if got := c.Classify(s); got.Intent == Crisis {
+			t.Errorf("Classify(%q) = %+v, want no crisis", s, got)
+		}
+	}
+	if len(cases.Distress) == 0 {
+		t.Fatal("no distress cases")
+	}
+	for _, s := range cases.Distress {
+		if !c.Distress(s) {
+			t.Errorf("Distress(%q) = false, want true", s)
+		}
+		if got := c.Classify(s); got.Intent == Crisis || !got.Distress {
+			t.Errorf("Classify(%q) = %+v, want distress and no crisis", s, got)
+		}
+	}
+	for _, s := range cases.MustHit {
+		if c.Distress(s) && !c.IsCrisis(s) {
+			t.Errorf("%q is distress only; it must stay a crisis", s)
+		}
+	}
+}
+
+// TestResidentsNotInTraining keeps the held-out split of issue 14 out of
+// the training data.
+func TestResidentsNotInTraining(t *testing.T) {
+	exs, _, err := train.LoadFile(intentsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range exs {
+		seen[features.Normalize(e.Text)] = true
+	}
+	data, err := os.ReadFile("../testdata/residents.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct{ Text string }
+	if err := yaml.Unmarshal(data, &rs); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) < 400 {
+		t.Fatalf("residents.yaml has %d questions, want >= 400", len(rs))
+	}
+	for _, r := range rs {
+		if seen[features.Normalize(r.Text)] {
+			t.Errorf("held-out text %q is also a training text", r.Text)
 		}
 	}
 }

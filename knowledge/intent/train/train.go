@@ -115,12 +115,14 @@ func Fit(cfg weights.TrainConfig, exs []Example, dataSHA string) (*weights.Model
 			fitSet = append(fitSet, e)
 		}
 	}
-	threshold, minCov, valAcc := 0.0, 0.0, 0.0
+	threshold, minCov, valAcc, temp := 0.0, 0.0, 0.0, 1.0
 	if len(valSet) > 0 {
 		m, err := Train(cfg, fitSet)
 		if err != nil {
 			return nil, fmt.Errorf("train on fit slice: %w", err)
 		}
+		temp = fitTemperature(m, valSet)
+		m.Temperature = temp
 		threshold, minCov, valAcc = tune(weights.NewScorer(m), cfg, valSet)
 	}
 	m, err := Train(cfg, exs)
@@ -128,6 +130,7 @@ func Fit(cfg weights.TrainConfig, exs []Example, dataSHA string) (*weights.Model
 		return nil, fmt.Errorf("train on all examples: %w", err)
 	}
 	m.DataSHA256 = dataSHA
+	m.Temperature = temp
 	m.Threshold = threshold
 	m.MinCoverage = minCov
 	m.ValAccuracy = valAcc
@@ -208,6 +211,66 @@ func tune(s *weights.Scorer, cfg weights.TrainConfig, val []Example) (threshold,
 		minCov = mc
 	}
 	return threshold, minCov, best
+}
+
+// fitTemperature finds the temperature that makes the model's softmax a
+// probability: the one that minimises the negative log-likelihood of the
+// validation examples (temperature scaling, Guo et al. 2017). A golden-
+// section search over log T; the likelihood is unimodal in T.
+func fitTemperature(m *weights.Model, val []Example) float64 {
+	s := weights.NewScorer(m)
+	type item struct {
+		logits []float64
+		label  int
+	}
+	nl := len(m.Labels)
+	var items []item
+	probs := make([]float64, nl)
+	for _, e := range val {
+		set := m.Config.Features.Extract(features.Normalize(e.Text))
+		if len(set.IDs) == 0 {
+			continue
+		}
+		m.Temperature = 1
+		s.Score(set, probs)
+		lg := make([]float64, nl)
+		for j, p := range probs {
+			lg[j] = math.Log(max(p, 1e-300)) // log-softmax: logits up to a constant
+		}
+		items = append(items, item{lg, slices.Index(m.Labels, e.Intent)})
+	}
+	nll := func(logT float64) float64 {
+		t := math.Exp(logT)
+		total := 0.0
+		for _, it := range items {
+			maxv := math.Inf(-1)
+			for _, v := range it.logits {
+				maxv = max(maxv, v/t)
+			}
+			z := 0.0
+			for _, v := range it.logits {
+				z += math.Exp(v/t - maxv)
+			}
+			total -= it.logits[it.label]/t - maxv - math.Log(z)
+		}
+		return total
+	}
+	lo, hi := math.Log(0.05), math.Log(20.0)
+	g := (math.Sqrt(5) - 1) / 2
+	a, b := hi-g*(hi-lo), lo+g*(hi-lo)
+	fa, fb := nll(a), nll(b)
+	for range 60 {
+		if fa < fb {
+			hi, b, fb = b, a, fa
+			a = hi - g*(hi-lo)
+			fa = nll(a)
+		} else {
+			lo, a, fa = a, b, fb
+			b = lo + g*(hi-lo)
+			fb = nll(b)
+		}
+	}
+	return math.Round(math.Exp((lo+hi)/2)*1000) / 1000
 }
 
 // gibberish makes n seeded random letter strings.
