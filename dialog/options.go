@@ -20,6 +20,17 @@ type keywords struct {
 	yes, no   map[string]bool     // folded short replies
 	// registerWords ask to register; a trailing * (kept) matches word starts.
 	registerWords []string
+	howWords      map[string]bool // "hoe", "how": a question about registering
+}
+
+// asksHow reports whether text asks how something is done.
+func (k *keywords) asksHow(text string) bool {
+	for _, w := range strings.Fields(fold(text)) {
+		if k.howWords[w] {
+			return true
+		}
+	}
+	return false
 }
 
 // asksToRegister reports whether text asks to register in so many words.
@@ -56,12 +67,16 @@ func loadKeywords() (*keywords, error) {
 		ShortYes    []string            `yaml:"short_yes"`
 		ShortNo     []string            `yaml:"short_no"`
 		Register    []string            `yaml:"register_words"`
+		How         []string            `yaml:"how_words"`
 	}
 	if err := yaml.Unmarshal(keywordsYAML, &raw); err != nil {
 		return nil, fmt.Errorf("parse keywords.yaml: %w", err)
 	}
 	k := &keywords{commands: map[string]string{}, options: map[string][]string{}, selfWords: map[string]bool{},
-		yes: map[string]bool{}, no: map[string]bool{}}
+		yes: map[string]bool{}, no: map[string]bool{}, howWords: map[string]bool{}}
+	for _, w := range raw.How {
+		k.howWords[fold(w)] = true
+	}
 	for _, w := range raw.ShortYes {
 		k.yes[fold(w)] = true
 	}

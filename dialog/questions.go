@@ -24,6 +24,18 @@ const maxQuestion = 500
 func (t *turn) respond(txt, intent string, tapped bool) {
 	t.aspect = t.e.Knowledge.Aspect(intent, txt)
 	asks := tapped || t.e.keywords.asksToRegister(txt)
+	if !tapped && asks && t.e.keywords.asksHow(txt) && (intent == "register_self" || intent == "register_other") {
+		// "hoe kan ik me aanmelden?" asks how registering works: the
+		// answer, and the offer.
+		if t.class != nil {
+			t.class.Intent = "procedure"
+		}
+		intent = "procedure"
+		t.aspect = "ways"
+		t.say(t.e.Knowledge.Answer("procedure.ways", t.s.Lang, txt, t.now), shortMenu)
+		t.pending = "register_self"
+		return
+	}
 	switch intent {
 	case "register_self":
 		if asks {
@@ -121,7 +133,8 @@ func (t *turn) clarify(txt string, intents []string) {
 			continue
 		}
 		opts = append(opts, data)
-		labels = append(labels, t.label(data))
+		// "Bedoelt u: Wat kost het of Openingstijden?", not "het??".
+		labels = append(labels, strings.TrimRight(t.label(data), "?"))
 	}
 	if len(opts) < 2 {
 		t.respond(txt, intents[0], false)

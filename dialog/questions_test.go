@@ -103,3 +103,17 @@ func TestDistressLine(t *testing.T) {
 		t.Errorf("more than one line with 113: %q", tn.Replies[0].Text)
 	}
 }
+
+// "hoe kan ik me aanmelden?" asks how: it is answered, with the offer, and
+// no intake starts until the resident takes it.
+func TestHowToRegisterIsAnswered(t *testing.T) {
+	c := newConvo(t)
+	tn := c.send("hoe kan ik me aanmelden")
+	c.expectStep(StepNone)
+	c.expectText("answer:procedure.ways:nl")
+	if tn.Classification.Intent != "procedure" || tn.Aspect != "ways" {
+		t.Errorf("classification %+v, aspect %q", tn.Classification, tn.Aspect)
+	}
+	c.send("ja")
+	c.expectStep(StepTopic)
+}

@@ -86,12 +86,16 @@ func (a *aspects) find(intent, text string) string {
 	for _, x := range as {
 		n := 0
 		for _, w := range x.words {
+			hit := false
 			if w.prefix {
-				if strings.Contains(padded, " "+w.text) {
-					n++
-				}
-			} else if strings.Contains(padded, " "+w.text+" ") {
-				n++
+				hit = strings.Contains(padded, " "+w.text)
+			} else {
+				hit = strings.Contains(padded, " "+w.text+" ")
+			}
+			if hit {
+				// A phrase says more than a single word: "zorg voor mijn"
+				// outweighs "zorg".
+				n += 1 + strings.Count(w.text, " ")
 			}
 		}
 		if n > bestN {

@@ -24,6 +24,10 @@ func TestAspect(t *testing.T) {
 		{"opening_hours", "tot hoe laat kan ik bellen", "phone"},
 		{"opening_hours", "kan ik vanmiddag om 3 uur langskomen", "today"},
 		{"opening_hours", "wanneer zijn jullie open", ""},
+		{"opening_hours", "mijn telefoon is dood, kan ik langskomen bij de balie?", ""},
+		{"what_help", "ik heb hulp nodig in huis want ik kan niet meer goed lopen", "care"},
+		{"what_help", "ik zorg elke dag voor mijn zieke moeder", "carers"},
+		{"what_help", "i have no food at home", "debts"},
 		{"costs", "wat kost het", ""},
 	}
 	for _, tt := range tests {

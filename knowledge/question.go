@@ -34,6 +34,10 @@ type question struct {
 // Word lists, Dutch and English together: residents mix them, and a time
 // question in either language gets the same reading.
 var (
+	// Words of coming to the desk: "mijn telefoon is kapot, kan ik
+	// langskomen?" asks about the desk, whatever the phone words.
+	deskWords = wordSet("langskomen", "langs", "binnenlopen", "binnen", "komen", "kom", "balie", "loket",
+		"visit", "walk", "come", "desk", "office", "kantoor")
 	phoneWords = wordSet("bel", "bellen", "belt", "opbellen", "telefoon", "telefonisch",
 		"telefoonnummer", "zorgcentrale", "phone", "call", "calling", "ring", "telephone")
 	todayWords = wordSet("vandaag", "today", "vanmiddag", "vanochtend", "vanmorgen",
@@ -148,8 +152,9 @@ func parseQuestion(text string, today date) question {
 	var q question
 	ws := words(text)
 	used := make([]bool, len(ws)) // words consumed by a holiday phrase or date
-	nextWeek, next := false, false
+	nextWeek, next, desk := false, false, false
 	for i, w := range ws {
+		desk = desk || deskWords[w]
 		switch {
 		case phoneWords[w]:
 			q.service = servicePhone
@@ -171,6 +176,9 @@ func parseQuestion(text string, today date) question {
 		}
 	}
 
+	if desk {
+		q.service = serviceDesk
+	}
 	for i := 0; i+3 < len(ws); i++ {
 		if matchAt(ws, used, i, []string{"new", "year", "s", "eve"}) {
 			ws[i+3] = "oudejaarsdag"

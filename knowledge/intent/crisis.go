@@ -50,8 +50,8 @@ type phrase struct {
 
 func parseCrisis(data []byte) (*crisisNet, error) {
 	var doc struct {
-		NL     []string `yaml:"nl"`
-		EN     []string `yaml:"en"`
+		NL       []string `yaml:"nl"`
+		EN       []string `yaml:"en"`
 		Except   []string `yaml:"except"`
 		Distress []string `yaml:"distress"`
 	}

@@ -68,13 +68,13 @@ func Load() (*Classifier, error) {
 // The keyword net catches the plain crisis messages; the model is for the
 // ones worded in a way no phrase foresaw, and must not frighten people over
 // an idiom.
-const crisisMin = 0.8
+const crisisMin = 0.7
 
 // When the top intent is below clarifyBelow and the next one at least
 // clarifyMin, the classifier offers both (and a third that close) as
 // Alternatives, and the bot asks which is meant.
 const (
-	clarifyBelow = 0.5
+	clarifyBelow = 0.4
 	clarifyMin   = 0.25
 )
 
