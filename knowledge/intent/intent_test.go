@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -519,5 +520,58 @@ func TestNormalize(t *testing.T) {
 	}
 	if got := features.Normalize(strings.Repeat("ab ", 10_000)); len([]rune(got)) > features.MaxRunes {
 		t.Errorf("Normalize kept %d runes, cap is %d", len([]rune(got)), features.MaxRunes)
+	}
+}
+
+// TestResidentsClassifier scores the classifier alone (no dialog) on the
+// held-out split of issue 14: accuracy, crisis recall and false alarms, and
+// the calibration error of its confidence. The bot's own figures are in
+// cmd/wotbot's TestResidents.
+func TestResidentsClassifier(t *testing.T) {
+	c := mustLoad(t)
+	data, err := os.ReadFile("../testdata/residents.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct{ Text, Intent string }
+	if err := yaml.Unmarshal(data, &rs); err != nil {
+		t.Fatal(err)
+	}
+	const bins = 10
+	var n, ok, conf [bins]float64
+	right, crisis, caught, falseAlarms := 0, 0, 0, 0
+	for _, r := range rs {
+		got := c.Classify(r.Text)
+		b := min(int(got.Confidence*bins), bins-1)
+		n[b]++
+		conf[b] += got.Confidence
+		if got.Intent == r.Intent {
+			right++
+			ok[b]++
+		}
+		switch {
+		case r.Intent == Crisis:
+			crisis++
+			if got.Intent == Crisis {
+				caught++
+			}
+		case got.Intent == Crisis:
+			falseAlarms++
+			t.Errorf("false alarm: %q", r.Text)
+		}
+	}
+	ece := 0.0
+	for b := range bins {
+		if n[b] > 0 {
+			ece += n[b] / float64(len(rs)) * math.Abs(ok[b]/n[b]-conf[b]/n[b])
+		}
+	}
+	acc := float64(right) / float64(len(rs))
+	t.Logf("classifier on %d held-out questions: accuracy %.3f, crisis %d/%d, false alarms %d, ECE %.3f", len(rs), acc, caught, crisis, falseAlarms, ece)
+	if caught != crisis {
+		t.Errorf("crisis recall %d/%d", caught, crisis)
+	}
+	if acc < 0.95 {
+		t.Errorf("accuracy %.3f, want >= 0.95", acc)
 	}
 }

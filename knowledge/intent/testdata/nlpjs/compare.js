@@ -14,7 +14,7 @@ const intents = yaml.load(fs.readFileSync(path.join(root, 'intents.yaml'), 'utf8
 const heldOut = yaml.load(fs.readFileSync(path.join(root, 'testdata', 'residents.yaml'), 'utf8'));
 
 (async () => {
-  const manager = new NlpManager({ languages: ['nl', 'en'], forceNER: false, nlu: { log: false } });
+  const manager = new NlpManager({ languages: ['nl', 'en'], forceNER: false, autoSave: false, nlu: { log: false } });
   let n = 0;
   for (const block of intents) {
     for (const lang of ['nl', 'en']) {
