@@ -345,14 +345,30 @@ var knowledgeIntents = map[string]bool{
 	"procedure": true, "costs": true, "privacy": true, "client_support": true, "human": true,
 }
 
+// distressSure is how sure the classifier must be of what a distressed
+// message asks before the bot answers that; below, the message gets a kind
+// word and the offer.
+const distressSure = 0.6
+
+// askingIntents are the intents that ask something the bot can answer.
+var askingIntents = map[string]bool{
+	"about": true, "for_whom": true, "what_help": true, "opening_hours": true, "contact": true,
+	"procedure": true, "costs": true, "privacy": true, "client_support": true, "human": true,
+	"register_self": true, "register_other": true,
+}
+
 func (t *turn) idle(txt string, c Classification) {
 	if len(c.Alternatives) > 1 {
 		t.clarify(txt, c.Alternatives)
 		return
 	}
 	switch {
-	case c.Distress && (c.Intent == "out_of_scope" || c.Intent == "greeting" || c.Intent == "thanks" || c.Intent == "goodbye"):
-		// Distress with no question in it: a kind word and the offer.
+	case c.Distress && t.e.Knowledge.Aspect("what_help", txt) != "" && (c.Confidence < distressSure || !askingIntents[c.Intent]):
+		// "ik trek het niet meer met de schulden": the help with that topic.
+		t.respond(txt, "what_help", false)
+	case c.Distress && (c.Confidence < distressSure || !askingIntents[c.Intent]):
+		// Distress with no clear question in it: a kind word and the offer,
+		// not a guess at what it asks ("kost u niets").
 		t.offer("register_self", t.tr("distress.answer", nil))
 	default:
 		t.respond(txt, c.Intent, false)

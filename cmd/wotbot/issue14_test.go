@@ -42,6 +42,8 @@ func TestIssue14Misses(t *testing.T) {
 		{"mijn telefoon is dood", "nl", "", "", nil, []string{"Is er nu gevaar"}},
 		{"m'n baas vermoordt me", "nl", "", "", nil, []string{"Is er nu gevaar"}},
 		{"help me fill in forms", "en", "", "", nil, []string{"Is there danger right now"}},
+		{"ik zit er helemaal doorheen", "nl", "", "", []string{"113", "Aanmelden voor mezelf"}, []string{"kost u niets", "Is er nu gevaar"}},
+		{"ik trek het niet meer", "nl", "", "", []string{"113"}, []string{"Is er nu gevaar"}},
 	}
 	for _, tt := range tests {
 		res := c.ask(tt.text, tt.lang, residentsNow)
