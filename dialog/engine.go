@@ -362,11 +362,12 @@ func (t *turn) idle(txt string, c Classification) {
 		t.clarify(txt, c.Alternatives)
 		return
 	}
+	unsure := c.Confidence < distressSure || !askingIntents[c.Intent] || !t.e.keywords.asksSomething(txt)
 	switch {
-	case c.Distress && t.e.Knowledge.Aspect("what_help", txt) != "" && (c.Confidence < distressSure || !askingIntents[c.Intent]):
+	case c.Distress && t.e.Knowledge.Aspect("what_help", txt) != "" && unsure:
 		// "ik trek het niet meer met de schulden": the help with that topic.
 		t.respond(txt, "what_help", false)
-	case c.Distress && (c.Confidence < distressSure || !askingIntents[c.Intent]):
+	case c.Distress && unsure:
 		// Distress with no clear question in it: a kind word and the offer,
 		// not a guess at what it asks ("kost u niets").
 		t.offer("register_self", t.tr("distress.answer", nil))

@@ -21,6 +21,20 @@ type keywords struct {
 	// registerWords ask to register; a trailing * (kept) matches word starts.
 	registerWords []string
 	howWords      map[string]bool // "hoe", "how": a question about registering
+	questionWords map[string]bool // words that make a message ask something
+}
+
+// asksSomething reports whether text asks a question or for something.
+func (k *keywords) asksSomething(text string) bool {
+	if strings.Contains(text, "?") {
+		return true
+	}
+	for _, w := range strings.Fields(fold(text)) {
+		if k.questionWords[w] {
+			return true
+		}
+	}
+	return false
 }
 
 // asksHow reports whether text asks how something is done.
@@ -68,6 +82,7 @@ func loadKeywords() (*keywords, error) {
 		ShortNo     []string            `yaml:"short_no"`
 		Register    []string            `yaml:"register_words"`
 		How         []string            `yaml:"how_words"`
+		Question    []string            `yaml:"question_words"`
 	}
 	if err := yaml.Unmarshal(keywordsYAML, &raw); err != nil {
 		return nil, fmt.Errorf("parse keywords.yaml: %w", err)
@@ -76,6 +91,10 @@ func loadKeywords() (*keywords, error) {
 		yes: map[string]bool{}, no: map[string]bool{}, howWords: map[string]bool{}}
 	for _, w := range raw.How {
 		k.howWords[fold(w)] = true
+	}
+	k.questionWords = map[string]bool{}
+	for _, w := range raw.Question {
+		k.questionWords[fold(w)] = true
 	}
 	for _, w := range raw.ShortYes {
 		k.yes[fold(w)] = true

@@ -179,11 +179,7 @@ func TestResidents(t *testing.T) {
 	check("facts contained", float64(s.factsOK)/float64(s.facts), 0.98, true)
 	check("crisis recall", float64(s.crisisCaught)/float64(s.crisis), 1, true)
 	check("crisis false alarms", float64(s.falseAlarms)/float64(s.nonCrisis), 0.01, false)
-	// Issue 14 asks for ECE <= 0.05. The temperature is fitted on a slice of
-	// intents.yaml (never on this split); that slice is harder than these
-	// questions, so on them the bot is a little underconfident: 0.069 when
-	// measured. The bar below keeps it from getting worse; see the README.
-	check("ECE", s.ece, 0.08, false)
+	check("ECE", s.ece, 0.05, false)
 	check("clarify rate", float64(s.clarified)/float64(s.n), 0.05, false)
 	if s.intakeWrong > 0 {
 		t.Errorf("%d questions started an intake", s.intakeWrong)
