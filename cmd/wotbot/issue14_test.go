@@ -66,3 +66,35 @@ func TestIssue14Misses(t *testing.T) {
 		}
 	}
 }
+
+// TestChatQuestionsFirst walks the terminal protocol: a bare problem gets an
+// answer and the offer, "ja" takes the offer; "nee" declines one; a bare
+// "ja" with nothing offered asks what the resident means, and says no
+// goodbye.
+func TestChatQuestionsFirst(t *testing.T) {
+	e := newEnv(t)
+	c := e.chat(t, "e2e-"+randomID(), "--now", monday)
+	ls := c.say("ja")
+	expectStep(t, ls, "")
+	if contains(ls, "Tot ziens") || !contains(ls, "Ik weet niet precies wat u bedoelt") {
+		t.Fatalf("bare ja: %+v", ls)
+	}
+	ls = c.say("ik ben dakloos")
+	expectStep(t, ls, "")
+	if !contains(ls, "woning") || len(ls[len(ls)-1].Options) == 0 {
+		t.Fatalf("bare problem: %+v", ls)
+	}
+	expectStep(t, c.say("ja"), "topic")
+	c.say("stop")
+
+	ls = c.say("helpen jullie ook bij opvoeding? mijn puber luistert niet")
+	expectStep(t, ls, "")
+	if !contains(ls, "opvoed") {
+		t.Fatalf("problem and question: %+v", ls)
+	}
+	ls = c.say("nee")
+	expectStep(t, ls, "")
+	if contains(ls, "Tot ziens") || !contains(ls, "Heeft u nog een vraag") {
+		t.Fatalf("nee to the offer: %+v", ls)
+	}
+}
