@@ -163,10 +163,19 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bo
 }
 
 func (cn *crisisNet) match(norm string) bool {
-	if norm == "" || len(cn.phrases) == 0 {
+	if norm == "" {
 		return false
 	}
 	sq := squeeze(norm)
+	return cn.matchSqueezed(&sq)
+}
+
+// matchSqueezed is match on a message already squeezed, so the crisis and
+// distress phrases share one squeeze.
+func (cn *crisisNet) matchSqueezed(sq *squeezed) bool {
+	if sq.text == "" || len(cn.phrases) == 0 {
+		return false
+	}
 	var masked []bool
 	sq.find(cn.exceptByStart, func(from, to int) bool {
 		if masked == nil {

@@ -86,10 +86,11 @@ const (
 func (c *Classifier) Classify(text string) dialog.Classification {
 	norm := features.Normalize(text)
 	lang := detectLang(norm)
-	if c.crisis.match(norm) {
+	sq := squeeze(norm)
+	if c.crisis.matchSqueezed(&sq) {
 		return dialog.Classification{Intent: Crisis, Confidence: 1, Lang: lang, Keyword: true}
 	}
-	distress := c.crisis.distress.match(norm)
+	distress := c.crisis.distress.matchSqueezed(&sq)
 	set := c.feat.Extract(norm)
 	if len(set.IDs) == 0 {
 		return dialog.Classification{Intent: OutOfScope, Confidence: 1, Lang: lang, Distress: distress}
