@@ -15,7 +15,7 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-//go:embed facts.yaml hours.yaml aspects.yaml answers.nl.yaml answers.en.yaml aspects.nl.yaml aspects.en.yaml
+//go:embed facts.yaml hours.yaml aspects.yaml answers.*.yaml aspects.*.yaml
 var files embed.FS
 
 // MessageFiles returns the file system with the answers' message files, for

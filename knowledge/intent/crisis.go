@@ -28,7 +28,8 @@ type crisisNet struct {
 	// only compared with the phrases that start like one of its words.
 	byStart, exceptByStart map[string][]phrase
 	// distress finds distress that is not an emergency ("ik trek het niet
-	// meer"): the bot answers the request and adds a line with 113.
+	// meer"), the phrases under "distress": the bot answers the request and
+	// adds a line with 113.
 	distress *crisisNet
 }
 
@@ -46,35 +47,61 @@ func index(ps []phrase) map[string][]phrase {
 type phrase struct {
 	key    string // squeezed
 	prefix bool
+	lang   string // the list it came from; "" for exceptions
 }
 
 func parseCrisis(data []byte) (*crisisNet, error) {
-	var doc struct {
-		NL       []string `yaml:"nl"`
-		EN       []string `yaml:"en"`
-		Except   []string `yaml:"except"`
-		Distress []string `yaml:"distress"`
-	}
+	// One list of phrases per language ("nl", "en", "tr", ...), in file
+	// order, and the exceptions under "except".
+	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("parse: want a mapping of language to phrases")
+	}
+	type entry struct{ text, lang string }
+	var all []entry
+	var except, distress []string
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		var list []string
+		key := root.Content[i].Value
+		if err := root.Content[i+1].Decode(&list); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", key, err)
+		}
+		if key == "except" {
+			except = append(except, list...)
+			continue
+		}
+		if key == "distress" {
+			distress = append(distress, list...)
+			continue
+		}
+		for _, s := range list {
+			all = append(all, entry{s, key})
+		}
+	}
 	cn := &crisisNet{}
 	seen := map[phrase]bool{}
-	for _, s := range append(doc.NL, doc.EN...) {
-		p, words, ok := compilePhrase(s)
+	for _, e := range all {
+		p, words, ok := compilePhrase(e.text)
 		if !ok {
-			return nil, fmt.Errorf("phrase %q has no letters", s)
+			return nil, fmt.Errorf("phrase %q has no letters", e.text)
 		}
+		p.lang = e.lang
 		if seen[p] {
 			continue
 		}
 		seen[p] = true
 		cn.phrases = append(cn.phrases, p)
-		if words == 1 && len(p.key) >= fuzzyMinLen {
+		// Only Latin-script words get the one-typo match: in Arabic script
+		// one letter turns "انتحار" (suicide) into "انتظار" (waiting).
+		if words == 1 && len(p.key) >= fuzzyMinLen && isASCII(p.key) {
 			cn.fuzzy = append(cn.fuzzy, p)
 		}
 	}
-	for _, s := range doc.Except {
+	for _, s := range except {
 		p, _, ok := compilePhrase(s)
 		if !ok {
 			return nil, fmt.Errorf("exception %q has no letters", s)
@@ -86,7 +113,7 @@ func parseCrisis(data []byte) (*crisisNet, error) {
 	}
 	cn.byStart, cn.exceptByStart = index(cn.phrases), index(cn.except)
 	cn.distress = &crisisNet{exceptByStart: cn.exceptByStart}
-	for _, s := range doc.Distress {
+	for _, s := range distress {
 		p, _, ok := compilePhrase(s)
 		if !ok {
 			return nil, fmt.Errorf("distress phrase %q has no letters", s)
@@ -144,7 +171,7 @@ func squeeze(norm string) squeezed {
 
 // find calls fn for every occurrence of a phrase from idx that starts at a
 // word start, until fn returns true.
-func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bool {
+func (sq *squeezed) find(idx map[string][]phrase, fn func(p phrase, from, to int) bool) bool {
 	for _, i := range sq.starts {
 		if i < 0 {
 			continue
@@ -153,7 +180,7 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bo
 		for n := 1; n <= indexLen && n <= len(rest); n++ {
 			for _, p := range idx[rest[:n]] {
 				j := i + len(p.key)
-				if strings.HasPrefix(rest, p.key) && (p.prefix || sq.end[j]) && fn(i, j) {
+				if strings.HasPrefix(rest, p.key) && (p.prefix || sq.end[j]) && fn(p, i, j) {
 					return true
 				}
 			}
@@ -162,22 +189,15 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bo
 	return false
 }
 
-func (cn *crisisNet) match(norm string) bool {
-	if norm == "" {
-		return false
+// match reports whether norm holds a crisis phrase, and the language of
+// the list the phrase came from.
+func (cn *crisisNet) match(norm string) (bool, string) {
+	if norm == "" || len(cn.phrases) == 0 {
+		return false, ""
 	}
 	sq := squeeze(norm)
-	return cn.matchSqueezed(&sq)
-}
-
-// matchSqueezed is match on a message already squeezed, so the crisis and
-// distress phrases share one squeeze.
-func (cn *crisisNet) matchSqueezed(sq *squeezed) bool {
-	if sq.text == "" || len(cn.phrases) == 0 {
-		return false
-	}
 	var masked []bool
-	sq.find(cn.exceptByStart, func(from, to int) bool {
+	sq.find(cn.exceptByStart, func(_ phrase, from, to int) bool {
 		if masked == nil {
 			masked = make([]bool, len(sq.text))
 		}
@@ -194,11 +214,12 @@ func (cn *crisisNet) matchSqueezed(sq *squeezed) bool {
 		}
 		return true
 	}
-	if sq.find(cn.byStart, free) {
-		return true
-	}
-	if len(cn.fuzzy) == 0 {
-		return false
+	lang := ""
+	if sq.find(cn.byStart, func(p phrase, from, to int) bool {
+		lang = p.lang
+		return free(from, to)
+	}) {
+		return true, lang
 	}
 	// One typo in a long single-word phrase ("zelfmort", "mishandleing").
 	// The first two letters must be right: "leerkracht" is one letter
@@ -222,15 +243,15 @@ func (cn *crisisNet) matchSqueezed(sq *squeezed) bool {
 			if p.prefix {
 				for n := len(p.key) - 1; n <= len(p.key)+1 && n <= len(word); n++ {
 					if withinOneEdit(word[:n], p.key) {
-						return true
+						return true, p.lang
 					}
 				}
 			} else if withinOneEdit(word, p.key) {
-				return true
+				return true, p.lang
 			}
 		}
 	}
-	return false
+	return false, ""
 }
 
 // withinOneEdit reports whether a and b differ by at most one insertion,
@@ -256,4 +277,13 @@ func withinOneEdit(a, b string) bool {
 		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:] // swap
 	}
 	return a[i+1:] == b[i:] // insertion in a
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -8,11 +8,12 @@
 // run `go generate ./knowledge/...`; a test fails while they are stale.
 package intent
 
-//go:generate go run ./gen -in ../intents.yaml -out model.bin -crisis-in ../crisis.yaml -crisis-out crisis_gen.yaml
+//go:generate go run ./gen -in ../intents.yaml -out model.bin -crisis-in ../crisis.yaml -crisis-out crisis_gen.yaml -lexicon-out lexicon_gen.yaml
 
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/knowledge/intent/internal/features"
@@ -31,6 +32,9 @@ var modelFile []byte
 //go:embed crisis_gen.yaml
 var crisisFile []byte
 
+//go:embed lexicon_gen.yaml
+var lexiconFile []byte
+
 // Classifier labels messages. It is safe for concurrent use.
 type Classifier struct {
 	scorer      *weights.Scorer
@@ -39,6 +43,7 @@ type Classifier struct {
 	threshold   float64
 	minCoverage float64
 	crisis      *crisisNet
+	lexicon     map[string]int // word -> score index of the language it tells
 }
 
 var _ dialog.Classifier = (*Classifier)(nil)
@@ -53,6 +58,10 @@ func Load() (*Classifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load crisis phrases: %w", err)
 	}
+	lex, err := parseLexicon(lexiconFile)
+	if err != nil {
+		return nil, fmt.Errorf("load language lexicon: %w", err)
+	}
 	return &Classifier{
 		scorer:      weights.NewScorer(m),
 		feat:        m.Config.Features,
@@ -60,6 +69,7 @@ func Load() (*Classifier, error) {
 		threshold:   m.Threshold,
 		minCoverage: m.MinCoverage,
 		crisis:      cn,
+		lexicon:     lex,
 	}, nil
 }
 
@@ -68,7 +78,11 @@ func Load() (*Classifier, error) {
 // The keyword net catches the plain crisis messages; the model is for the
 // ones worded in a way no phrase foresaw, and must not frighten people over
 // an idiom.
-const crisisMin = 0.7
+const crisisMin = 0.6
+
+// A greeting that is this likely to be another intent as well, in a
+// message of four words or more, is taken as that intent.
+const greetingQuestion = 0.15
 
 // When the top intent is below clarifyBelow and the next one at least
 // clarifyMin, the classifier offers both (and a third that close) as
@@ -85,12 +99,16 @@ const (
 // training examples.
 func (c *Classifier) Classify(text string) dialog.Classification {
 	norm := features.Normalize(text)
-	lang := detectLang(norm)
-	sq := squeeze(norm)
-	if c.crisis.matchSqueezed(&sq) {
+	lang := detectLang(text, norm, c.lexicon)
+	if hit, phraseLang := c.crisis.match(norm); hit {
+		// Words of distress are rarely function words: the phrase's own
+		// language tells when nothing else does.
+		if lang == "" {
+			lang = phraseLang
+		}
 		return dialog.Classification{Intent: Crisis, Confidence: 1, Lang: lang, Keyword: true}
 	}
-	distress := c.crisis.distress.matchSqueezed(&sq)
+	distress, _ := c.crisis.distress.match(norm)
 	set := c.feat.Extract(norm)
 	if len(set.IDs) == 0 {
 		return dialog.Classification{Intent: OutOfScope, Confidence: 1, Lang: lang, Distress: distress}
@@ -103,6 +121,12 @@ func (c *Classifier) Classify(text string) dialog.Classification {
 	}
 	first, second, third := top3(probs)
 	if c.labels[first] == Crisis && (probs[first] < crisisMin || distress) {
+		first, second, third = second, third, -1
+	}
+	// "goedemiddag, wat kost het?": a greeting with a question in it is
+	// the question.
+	if c.labels[first] == "greeting" && second >= 0 && probs[second] >= max(greetingQuestion, c.threshold) &&
+		c.labels[second] != Crisis && c.labels[second] != OutOfScope && strings.Count(norm, " ") >= 3 {
 		first, second, third = second, third, -1
 	}
 	p := probs[first]
@@ -137,12 +161,14 @@ func top3(p []float64) (a, b, c int) {
 
 // Distress reports whether text shows distress that is not an emergency.
 func (c *Classifier) Distress(text string) bool {
-	return c.crisis.distress.match(features.Normalize(text))
+	hit, _ := c.crisis.distress.match(features.Normalize(text))
+	return hit
 }
 
 // IsCrisis reports whether text contains a crisis phrase.
 func (c *Classifier) IsCrisis(text string) bool {
-	return c.crisis.match(features.Normalize(text))
+	hit, _ := c.crisis.match(features.Normalize(text))
+	return hit
 }
 
 // Labels returns the intents the classifier can return.
