@@ -15,7 +15,7 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-//go:embed facts.yaml hours.yaml answers.*.yaml
+//go:embed facts.yaml hours.yaml aspects.yaml answers.*.yaml aspects.*.yaml
 var files embed.FS
 
 // MessageFiles returns the file system with the answers' message files, for
@@ -42,12 +42,23 @@ const (
 // Base answers questions. It is read-only after New and safe for concurrent
 // use.
 type Base struct {
-	cat   *locales.Catalog
-	facts Facts
-	hours *hours
-	langs map[string]*langText
-	memo  *memo
+	cat     *locales.Catalog
+	facts   Facts
+	hours   *hours
+	aspects *aspects
+	langs   map[string]*langText
+	memo    *memo
+	// retentionDays is how long a closed request is kept (RETENTION_DAYS);
+	// the privacy answers say so.
+	retentionDays int
 }
+
+// Option configures a Base.
+type Option func(*Base)
+
+// RetentionDays sets how many days a closed request is kept, which the
+// privacy answers quote (default 30, as RETENTION_DAYS).
+func RetentionDays(n int) Option { return func(b *Base) { b.retentionDays = n } }
 
 // langText is everything that depends only on the language, rendered once.
 type langText struct {
@@ -69,7 +80,7 @@ type serviceText struct {
 
 // New loads the facts and hours and renders the fixed answers. The catalog
 // must have been loaded with MessageFiles.
-func New(cat *locales.Catalog) (*Base, error) {
+func New(cat *locales.Catalog, opts ...Option) (*Base, error) {
 	fdata, err := files.ReadFile("facts.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
@@ -96,7 +107,18 @@ func New(cat *locales.Catalog) (*Base, error) {
 	}
 	facts.CareLine.Opens, facts.CareLine.Closes = clock(first.open), clock(first.close)
 
-	b := &Base{cat: cat, facts: facts, hours: h, langs: map[string]*langText{}, memo: newMemo()}
+	adata, err := files.ReadFile("aspects.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("read aspects: %w", err)
+	}
+	as, err := parseAspects(adata)
+	if err != nil {
+		return nil, err
+	}
+	b := &Base{cat: cat, facts: facts, hours: h, aspects: as, langs: map[string]*langText{}, memo: newMemo(), retentionDays: 30}
+	for _, o := range opts {
+		o(b)
+	}
 	for _, lang := range locales.Languages {
 		if err := b.checkMessages(lang); err != nil {
 			return nil, err
@@ -136,6 +158,8 @@ func messageIDs() []string {
 }
 
 func (b *Base) checkMessages(lang string) error {
+	// Aspect answers are not required: a language without one gives the
+	// intent's general answer (TestAspectAnswers checks Dutch and English).
 	for _, id := range messageIDs() {
 		if !b.cat.Has(lang, id) {
 			return fmt.Errorf("knowledge: message %s missing in %s (was the catalog loaded with knowledge.MessageFiles?)", id, lang)
@@ -157,6 +181,8 @@ type answerData struct {
 	PartnerBullets      string
 	// DeskWeek is the desk's weekly hours (for the opening_hours answer).
 	DeskWeek string
+	// RetentionDays is how long a closed request is kept.
+	RetentionDays int
 }
 
 func (b *Base) render(lang string) *langText {
@@ -195,6 +221,7 @@ func (b *Base) render(lang string) *langText {
 		TopicBullets:        bullets(b.facts.Topics),
 		PartnerBullets:      bullets(b.facts.Partners),
 		DeskWeek:            lt.services[serviceDesk].week,
+		RetentionDays:       b.retentionDays,
 	}
 	for _, id := range b.cat.IDs(lang) {
 		if in, ok := strings.CutPrefix(id, "answer."); ok {
@@ -313,13 +340,36 @@ func (b *Base) lang(lang string) *langText { return b.langs[locales.Norm(lang)] 
 
 // Answer renders the answer to a question of the given intent. An unknown
 // intent gets the out-of-scope answer, so the reply is never empty.
+//
+// A question about one aspect of the intent ("helpen jullie met schulden?",
+// "kan het gesprek bij mij thuis?") gets the answer to that aspect; see
+// Aspect.
 func (b *Base) Answer(intent, lang, question string, now time.Time) string {
 	lt := b.lang(lang)
 	if intent == intentOpeningHours {
 		return b.hoursAnswer(lt, question, now)
 	}
+	if as := b.aspects.find(intent, question); as != "" {
+		if a := lt.answers[intent+"."+as]; a != "" {
+			return a
+		}
+	}
 	if a, ok := lt.answers[intent]; ok && a != "" {
 		return a
 	}
+	// "register_other.worried" asked by name, in a language without it.
+	if base, _, ok := strings.Cut(intent, "."); ok && lt.answers[base] != "" {
+		return lt.answers[base]
+	}
 	return lt.answers[intentOutOfScope]
+}
+
+// Aspect names what a question of the given intent asks about, below the
+// intent: "debts" for what_help, "tomorrow" or "evening" for opening_hours,
+// "deletion" for privacy. It is "" for the general question.
+func (b *Base) Aspect(intent, question string) string {
+	if intent == intentOpeningHours {
+		return b.hoursAspect(question)
+	}
+	return b.aspects.find(intent, question)
 }

@@ -40,7 +40,15 @@ func newCore(env func(string) string) (*core, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load messages: %w", err)
 	}
-	kb, err := knowledge.New(cat)
+	retention := 30
+	if days := env("RETENTION_DAYS"); days != "" {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("RETENTION_DAYS=%q: want a whole number of days", days)
+		}
+		retention = n
+	}
+	kb, err := knowledge.New(cat, knowledge.RetentionDays(retention))
 	if err != nil {
 		return nil, fmt.Errorf("load knowledge: %w", err)
 	}
@@ -52,13 +60,7 @@ func newCore(env func(string) string) (*core, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build dialog engine: %w", err)
 	}
-	if days := env("RETENTION_DAYS"); days != "" {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("RETENTION_DAYS=%q: want a whole number of days", days)
-		}
-		eng.RetentionDays = n
-	}
+	eng.RetentionDays = retention
 	eng.BotUsername = strings.TrimPrefix(env("TELEGRAM_BOT_USERNAME"), "@")
 	return &core{catalog: cat, knowledge: kb, engine: eng}, nil
 }
