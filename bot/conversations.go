@@ -90,6 +90,9 @@ type Conversations struct {
 	Notifiers map[string]Notifier
 	// Metrics, when set, counts what the turns did.
 	Metrics *Metrics
+	// Intents, when set, counts questions by intent per day for the team's
+	// figures (counts only, never text).
+	Intents IntentCounter
 	// Forgetter, when set, also forgets the chat on /vergeet.
 	Forgetter Forgetter
 	// RedeliveryGrace is how long a redelivered update waits for the first
@@ -310,6 +313,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		decided := override != nil
 		if forgot { // nothing of this chat is kept, not even its sequence number
 			c.Metrics.observe(rec.State, turn)
+			c.countIntent(ctx, rec.State, turn)
 			return turn.Replies, nil
 		}
 		before := rec.State
@@ -341,6 +345,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		if err != nil {
 			if c.savedAnyway(ctx, key, in.Seq) {
 				c.Metrics.observe(before, turn)
+				c.countIntent(ctx, before, turn)
 				return replies, nil
 			}
 			if decided {
@@ -349,6 +354,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 			return c.unavailable(in), err
 		}
 		c.Metrics.observe(before, turn)
+		c.countIntent(ctx, before, turn)
 		return replies, nil
 	}
 	return c.unavailable(in), fmt.Errorf("save session: %d conflicting writers", maxAttempts)

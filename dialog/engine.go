@@ -5,6 +5,7 @@
 package dialog
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +21,13 @@ type Classification struct {
 	// Keyword is set when a crisis phrase matched, not only the model's
 	// guess: only that may interrupt a free-text answer.
 	Keyword bool
+	// Distress is set when the message shows distress that is not an
+	// emergency ("ik trek het niet meer"): the answer adds a calm line
+	// with 113.
+	Distress bool
+	// Alternatives, when set, are the intents (Intent first) the classifier
+	// cannot choose between; the bot asks which one is meant.
+	Alternatives []string
 }
 
 // Classifier labels a resident's message with an intent.
@@ -39,6 +47,9 @@ type Knowledge interface {
 	// TemplateFacts are the facts (addresses, phone numbers) that messages may
 	// name, as template data: {{.Desk.Phone}}.
 	TemplateFacts() map[string]any
+	// Aspect names what a question asks about below its intent ("debts",
+	// "tomorrow"), or "" for the general question.
+	Aspect(intent, question string) string
 }
 
 // Engine runs conversations. It holds no per-conversation state and is safe
@@ -93,6 +104,12 @@ type State struct {
 	// ForgetAsked is set when /vergeet asked "are you sure?"; only the
 	// next message can answer it.
 	ForgetAsked bool `json:"forget_asked,omitempty"`
+	// Pending is the offer the last reply made ("register_self",
+	// "register_other"), which a short "ja" or "nee" answers.
+	Pending string `json:"pending,omitempty"`
+	// Question is the question the bot asked "Bedoelt u ...?" about, to
+	// answer once the resident chooses.
+	Question string `json:"question,omitempty"`
 }
 
 // Confirming is the consent link a person opened, and what they may see.
@@ -141,6 +158,8 @@ type Turn struct {
 	Effects []Effect
 	// Classification of a free-text message, when one was made (for ask and metrics).
 	Classification *Classification
+	// Aspect is what the answer was about below its intent, when known.
+	Aspect string
 }
 
 // turn is the working state of one Handle call.
@@ -156,6 +175,9 @@ type turn struct {
 	ref      string
 	// forgetAsked: the message before this one asked to confirm /vergeet.
 	forgetAsked bool
+	pending     string // the offer this turn makes (State.Pending)
+	question    string // the question a clarifying reply is about (State.Question)
+	aspect      string
 	// numbersShown: the safety numbers were shown this turn.
 	numbersShown bool
 }
@@ -204,7 +226,11 @@ func (t *turn) finish() Turn {
 	last := &t.replies[len(t.replies)-1]
 	last.Ref = t.ref
 	t.s.Offered = offered
-	return Turn{State: t.s, Replies: t.replies, Effects: t.effects, Classification: t.class}
+	t.s.Pending, t.s.Question = t.pending, t.question
+	if t.inIntake() {
+		t.s.Pending, t.s.Question = "", ""
+	}
+	return Turn{State: t.s, Replies: t.replies, Effects: t.effects, Classification: t.class, Aspect: t.aspect}
 }
 
 // teamWorksInDutch are the languages whose speakers are told, once, that the
@@ -296,6 +322,11 @@ func (t *turn) text(raw string) {
 	// "1" or "Ja" is never mistaken for a question.
 	if data, ok := t.e.match(txt, t.s.Offered); ok && t.validOption(data) {
 		t.option(data)
+		return
+	}
+	// "ja", "nee", "ok" outside an intake answer the last offer; they are
+	// never a question, let alone a crisis.
+	if !t.inIntake() && t.shortReply(txt) {
 		return
 	}
 	c := t.e.Classifier.Classify(txt)
@@ -410,6 +441,18 @@ type areaTeller interface {
 	OtherArea(lang, text string) string
 }
 
+// distressSure is how sure the classifier must be of what a distressed
+// message asks before the bot answers that; below, the message gets a kind
+// word and the offer.
+const distressSure = 0.6
+
+// askingIntents are the intents that ask something the bot can answer.
+var askingIntents = map[string]bool{
+	"about": true, "for_whom": true, "what_help": true, "opening_hours": true, "contact": true,
+	"procedure": true, "costs": true, "privacy": true, "client_support": true, "human": true,
+	"register_self": true, "register_other": true,
+}
+
 func (t *turn) idle(txt string, c Classification) {
 	if c.Intent == "register_self" || c.Intent == "register_other" {
 		if at, ok := t.e.Knowledge.(areaTeller); ok {
@@ -418,18 +461,24 @@ func (t *turn) idle(txt string, c Classification) {
 			}
 		}
 	}
-	switch c.Intent {
-	case "register_self":
-		// "ik wil me aanmelden" says for whom; a bare "aanmelden" does not.
-		t.startIntake(false, t.e.keywords.firstPerson(txt))
-	case "register_other":
-		t.startIntake(true, true)
-	case "greeting", "out_of_scope":
-		t.answer(c.Intent, txt, fullMenu)
-	case "human":
-		t.answer(c.Intent, txt, shortMenu)
+	if len(c.Alternatives) > 1 && !c.Distress {
+		t.clarify(txt, c.Alternatives)
+		return
+	}
+	unsure := c.Confidence < distressSure || !askingIntents[c.Intent] || !t.e.keywords.asksSomething(txt)
+	switch {
+	case c.Distress && t.e.Knowledge.Aspect("what_help", txt) != "" && unsure:
+		// "ik trek het niet meer met de schulden": the help with that topic.
+		t.respond(txt, "what_help", false)
+	case c.Distress && unsure:
+		// Distress with no clear question in it: a kind word and the offer,
+		// not a guess at what it asks ("kost u niets").
+		t.offer("register_self", t.tr("distress.answer", nil))
 	default:
-		t.answer(c.Intent, txt, shortMenu)
+		t.respond(txt, c.Intent, false)
+	}
+	if c.Distress {
+		t.addDistressLine()
 	}
 }
 
@@ -600,6 +649,8 @@ func (t *turn) validOption(data string) bool {
 		return !t.inIntake()
 	case "phone_of":
 		return t.s.Step == StepPhone && t.s.Intake != nil && t.s.Intake.ForOther
+	case "clarify":
+		return !t.inIntake() && slices.Contains(t.s.Offered, data)
 	case "edit":
 		return t.s.Step == StepConfirm && t.s.Intake.Editing
 	}
@@ -642,6 +693,8 @@ func (t *turn) option(data string) {
 		in := t.s.Intake
 		in.PhoneOf, in.Phone, in.ContactVia = value, "", ""
 		t.ask()
+	case "clarify":
+		t.respond(t.s.Question, value, true)
 	case "edit":
 		t.edit(Step(value))
 	default:

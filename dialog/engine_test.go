@@ -15,6 +15,12 @@ type fakeClassifier struct{}
 func (fakeClassifier) Classify(text string) Classification {
 	f := fold(text)
 	switch {
+	case strings.Contains(f, "waar en wanneer"):
+		return Classification{Intent: "opening_hours", Confidence: 0.45, Lang: "nl", Alternatives: []string{"opening_hours", "contact"}}
+	case strings.Contains(f, "trek het niet meer"):
+		return Classification{Intent: "costs", Confidence: 0.8, Lang: "nl", Distress: true}
+	case strings.Contains(f, "zorgen om mijn buurvrouw"):
+		return Classification{Intent: "register_other", Confidence: 0.8, Lang: "nl"}
 	case strings.Contains(f, "niet meer leven"), strings.Contains(f, "slaat me"):
 		return Classification{Intent: "crisis", Confidence: 1, Keyword: true}
 	case strings.Contains(f, "yilmaz"): // the model's false alarm on a name
@@ -40,7 +46,8 @@ type fakeKnowledge struct{}
 func (fakeKnowledge) Answer(intent, lang, question string, now time.Time) string {
 	return "answer:" + intent + ":" + lang
 }
-func (fakeKnowledge) CallbackDue(t time.Time) time.Time { return t.AddDate(0, 0, 7) }
+func (fakeKnowledge) Aspect(intent, question string) string { return "" }
+func (fakeKnowledge) CallbackDue(t time.Time) time.Time     { return t.AddDate(0, 0, 7) }
 func (fakeKnowledge) FormatDate(lang string, d time.Time) string {
 	return d.Format("Monday 2 January")
 }
@@ -186,7 +193,7 @@ func TestBareRegisterAsksForWhom(t *testing.T) {
 		c.send(in)
 		c.expectStep(StepWho)
 	}
-	for _, in := range []string{"ik wil me aanmelden", "kan ik mij aanmelden", "ik heb hulp nodig", "/start aanmelden_zelf"} {
+	for _, in := range []string{"ik wil me aanmelden", "kan ik mij aanmelden", "/start aanmelden_zelf"} {
 		c := newConvo(t)
 		c.send(in)
 		c.expectStep(StepTopic)

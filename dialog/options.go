@@ -19,6 +19,50 @@ type keywords struct {
 	commands  map[string]string   // folded phrase -> command
 	options   map[string][]string // option data -> folded phrases
 	selfWords map[string]bool     // words that show a resident speaks of themselves
+	yes, no   map[string]bool     // folded short replies
+	// registerWords ask to register; a trailing * (kept) matches word starts.
+	registerWords []string
+	howWords      map[string]bool // "hoe", "how": a question about registering
+	questionWords map[string]bool // words that make a message ask something
+}
+
+// asksSomething reports whether text asks a question or for something.
+func (k *keywords) asksSomething(text string) bool {
+	if strings.Contains(text, "?") {
+		return true
+	}
+	for _, w := range strings.Fields(fold(text)) {
+		if k.questionWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// asksHow reports whether text asks how something is done.
+func (k *keywords) asksHow(text string) bool {
+	for _, w := range strings.Fields(fold(text)) {
+		if k.howWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// asksToRegister reports whether text asks to register in so many words.
+func (k *keywords) asksToRegister(text string) bool {
+	for _, w := range strings.Fields(fold(text)) {
+		for _, r := range k.registerWords {
+			if p, ok := strings.CutSuffix(r, "*"); ok {
+				if strings.HasPrefix(w, p) {
+					return true
+				}
+			} else if w == r {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // firstPerson reports whether text speaks of the writer ("ik", "mij", "my").
@@ -36,11 +80,38 @@ func loadKeywords() (*keywords, error) {
 		Commands    map[string][]string `yaml:"commands"`
 		Options     map[string][]string `yaml:"options"`
 		FirstPerson []string            `yaml:"first_person"`
+		ShortYes    []string            `yaml:"short_yes"`
+		ShortNo     []string            `yaml:"short_no"`
+		Register    []string            `yaml:"register_words"`
+		How         []string            `yaml:"how_words"`
+		Question    []string            `yaml:"question_words"`
 	}
 	if err := yaml.Unmarshal(keywordsYAML, &raw); err != nil {
 		return nil, fmt.Errorf("parse keywords.yaml: %w", err)
 	}
-	k := &keywords{commands: map[string]string{}, options: map[string][]string{}, selfWords: map[string]bool{}}
+	k := &keywords{commands: map[string]string{}, options: map[string][]string{}, selfWords: map[string]bool{},
+		yes: map[string]bool{}, no: map[string]bool{}, howWords: map[string]bool{}}
+	for _, w := range raw.How {
+		k.howWords[fold(w)] = true
+	}
+	k.questionWords = map[string]bool{}
+	for _, w := range raw.Question {
+		k.questionWords[fold(w)] = true
+	}
+	for _, w := range raw.ShortYes {
+		k.yes[fold(w)] = true
+	}
+	for _, w := range raw.ShortNo {
+		k.no[fold(w)] = true
+	}
+	for _, w := range raw.Register {
+		star := strings.HasSuffix(w, "*")
+		f := fold(w)
+		if star {
+			f += "*"
+		}
+		k.registerWords = append(k.registerWords, f)
+	}
 	for _, w := range raw.FirstPerson {
 		k.selfWords[fold(w)] = true
 	}

@@ -44,6 +44,11 @@ func (b *Base) hoursData(d *hoursData) hoursData {
 	return out
 }
 
+// hoursAspect names what a time question asks about (see question.aspect).
+func (b *Base) hoursAspect(text string) string {
+	return parseQuestion(text, date{2026, time.January, 5}).aspect()
+}
+
 // hoursAnswer answers a question about opening hours asked at now.
 func (b *Base) hoursAnswer(lt *langText, text string, now time.Time) string {
 	now = now.In(b.hours.loc)

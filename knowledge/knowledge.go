@@ -15,7 +15,7 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-//go:embed facts.yaml teams/*.yaml answers.*.yaml
+//go:embed facts.yaml teams/*.yaml aspects.yaml answers.*.yaml aspects.*.yaml
 var files embed.FS
 
 // DefaultTeam is the team whose file (teams/<team>.yaml) New loads.
@@ -45,12 +45,23 @@ const (
 // Base answers questions. It is read-only after New and safe for concurrent
 // use.
 type Base struct {
-	cat   *locales.Catalog
-	facts Facts
-	hours *hours
-	langs map[string]*langText
-	memo  *memo
+	cat     *locales.Catalog
+	facts   Facts
+	hours   *hours
+	aspects *aspects
+	langs   map[string]*langText
+	memo    *memo
+	// retentionDays is how long a closed request is kept (RETENTION_DAYS);
+	// the privacy answers say so.
+	retentionDays int
 }
+
+// Option configures a Base.
+type Option func(*Base)
+
+// RetentionDays sets how many days a closed request is kept, which the
+// privacy answers quote (default 30, as RETENTION_DAYS).
+func RetentionDays(n int) Option { return func(b *Base) { b.retentionDays = n } }
 
 // langText is everything that depends only on the language, rendered once.
 type langText struct {
@@ -72,7 +83,9 @@ type serviceText struct {
 
 // New loads the facts of DefaultTeam and renders the fixed answers. The
 // catalog must have been loaded with MessageFiles.
-func New(cat *locales.Catalog) (*Base, error) { return ForTeam(cat, DefaultTeam) }
+func New(cat *locales.Catalog, opts ...Option) (*Base, error) {
+	return ForTeam(cat, DefaultTeam, opts...)
+}
 
 // Teams lists the teams that have a data file.
 func Teams() []string {
@@ -86,7 +99,7 @@ func Teams() []string {
 
 // ForTeam loads the city's facts and one team's file (teams/<team>.yaml:
 // its address, phone numbers and opening hours).
-func ForTeam(cat *locales.Catalog, team string) (*Base, error) {
+func ForTeam(cat *locales.Catalog, team string, opts ...Option) (*Base, error) {
 	fdata, err := files.ReadFile("facts.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
@@ -113,7 +126,18 @@ func ForTeam(cat *locales.Catalog, team string) (*Base, error) {
 	}
 	facts.CareLine.Opens, facts.CareLine.Closes = clock(first.open), clock(first.close)
 
-	b := &Base{cat: cat, facts: facts, hours: h, langs: map[string]*langText{}, memo: newMemo()}
+	adata, err := files.ReadFile("aspects.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("read aspects: %w", err)
+	}
+	as, err := parseAspects(adata)
+	if err != nil {
+		return nil, err
+	}
+	b := &Base{cat: cat, facts: facts, hours: h, aspects: as, langs: map[string]*langText{}, memo: newMemo(), retentionDays: 30}
+	for _, o := range opts {
+		o(b)
+	}
 	for _, lang := range locales.Languages {
 		if err := b.checkMessages(lang); err != nil {
 			return nil, err
@@ -155,6 +179,8 @@ func messageIDs() []string {
 }
 
 func (b *Base) checkMessages(lang string) error {
+	// Aspect answers are not required: a language without one gives the
+	// intent's general answer (TestAspectAnswers checks Dutch and English).
 	for _, id := range messageIDs() {
 		if !b.cat.Has(lang, id) {
 			return fmt.Errorf("knowledge: message %s missing in %s (was the catalog loaded with knowledge.MessageFiles?)", id, lang)
@@ -176,6 +202,8 @@ type answerData struct {
 	PartnerBullets      string
 	// DeskWeek is the desk's weekly hours (for the opening_hours answer).
 	DeskWeek string
+	// RetentionDays is how long a closed request is kept.
+	RetentionDays int
 }
 
 func (b *Base) render(lang string) *langText {
@@ -214,6 +242,7 @@ func (b *Base) render(lang string) *langText {
 		TopicBullets:        bullets(b.facts.Topics),
 		PartnerBullets:      bullets(b.facts.Partners),
 		DeskWeek:            lt.services[serviceDesk].week,
+		RetentionDays:       b.retentionDays,
 	}
 	for _, id := range b.cat.IDs(lang) {
 		if in, ok := strings.CutPrefix(id, "answer."); ok {
@@ -344,18 +373,18 @@ func (b *Base) lang(lang string) *langText { return b.langs[locales.Norm(lang)] 
 // Answer renders the answer to a question of the given intent. An unknown
 // intent gets the out-of-scope answer, so the reply is never empty.
 //
-// A question that names another neighbourhood of the city first hears that
-// this team is for its own neighbourhood and how to find the right one.
+// A question about one aspect of the intent ("helpen jullie met schulden?",
+// "kan het gesprek bij mij thuis?") gets the answer to that aspect; see
+// Aspect. A question that names another neighbourhood of the city first
+// hears that this team is for its own neighbourhood and how to find the
+// right one.
 func (b *Base) Answer(intent, lang, question string, now time.Time) string {
 	lt := b.lang(lang)
 	var a string
-	switch {
-	case intent == intentOpeningHours:
+	if intent == intentOpeningHours {
 		a = b.hoursAnswer(lt, question, now)
-	case lt.answers[intent] != "" && intent != "other_area":
-		a = lt.answers[intent]
-	default:
-		a = lt.answers[intentOutOfScope]
+	} else {
+		a = b.generalAnswer(lt, intent, question)
 	}
 	if intent == "crisis" {
 		return a
@@ -374,4 +403,33 @@ func (b *Base) Answer(intent, lang, question string, now time.Time) string {
 		return other + "\n\n" + a
 	}
 	return a
+}
+
+// generalAnswer is the fixed answer to a question of the given intent: the
+// answer to its aspect when the question asks about one, else the intent's
+// own answer, else the out-of-scope answer.
+func (b *Base) generalAnswer(lt *langText, intent, question string) string {
+	if as := b.aspects.find(intent, question); as != "" {
+		if a := lt.answers[intent+"."+as]; a != "" {
+			return a
+		}
+	}
+	if a := lt.answers[intent]; a != "" && intent != "other_area" {
+		return a
+	}
+	// "register_other.worried" asked by name, in a language without it.
+	if base, _, ok := strings.Cut(intent, "."); ok && lt.answers[base] != "" {
+		return lt.answers[base]
+	}
+	return lt.answers[intentOutOfScope]
+}
+
+// Aspect names what a question of the given intent asks about, below the
+// intent: "debts" for what_help, "tomorrow" or "evening" for opening_hours,
+// "deletion" for privacy. It is "" for the general question.
+func (b *Base) Aspect(intent, question string) string {
+	if intent == intentOpeningHours {
+		return b.hoursAspect(question)
+	}
+	return b.aspects.find(intent, question)
 }

@@ -26,11 +26,18 @@ type question struct {
 	// namedToday: a day name ("donderdag") was read as today. After closing
 	// time the resident means next week's; only the schedule can tell.
 	namedToday bool
+	// kind is how the first day asked about was named: "today", "tomorrow",
+	// "holiday", "date" or "day" (a weekday); the answer's aspect.
+	kind string
 }
 
 // Word lists, Dutch and English together: residents mix them, and a time
 // question in either language gets the same reading.
 var (
+	// Words of coming to the desk: "mijn telefoon is kapot, kan ik
+	// langskomen?" asks about the desk, whatever the phone words.
+	deskWords = wordSet("langskomen", "langs", "binnenlopen", "binnen", "komen", "kom", "balie", "loket",
+		"visit", "walk", "come", "desk", "office", "kantoor")
 	phoneWords = wordSet("bel", "bellen", "belt", "opbellen", "telefoon", "telefonisch",
 		"telefoonnummer", "zorgcentrale", "phone", "call", "calling", "ring", "telephone")
 	todayWords = wordSet("vandaag", "today", "vanmiddag", "vanochtend", "vanmorgen",
@@ -40,7 +47,12 @@ var (
 	// New Year's Eve is no holiday, but people ask about it as if it were.
 	newYearsEveWords = wordSet("oudejaarsdag", "oudjaarsdag", "oudjaar", "oudejaar", "oudejaarsavond")
 	dayAfterWords    = wordSet("overmorgen")
-	eveningWords     = wordSet("avond", "avonds", "vanavond", "avonden", "morgenavond", "evening", "evenings", "tonight", "late", "night")
+	eveningWords     = wordSet("avond", "avonds", "vanavond", "avonden", "morgenavond", "evening", "evenings", "tonight", "late", "night",
+		"laatst", "laatste", "latest", "avondopenstelling", "avonduren", "avondopening")
+	// Hours after the desk's usual closing: "half 6", "na 5 uur", "until 5".
+	lateHours  = wordSet("5", "6", "7", "vijf", "zes", "zeven", "five", "six", "seven", "17", "18", "19", "1700", "1730", "1800", "17u", "18u")
+	hourBefore = wordSet("half", "na", "after", "until", "till", "tot", "om", "at", "rond", "around")
+	workWords  = wordSet("werk", "werktijd", "werken", "work", "job", "school")
 	// "na vijven", "after six", "na werktijd"
 	afterWords      = wordSet("na", "after")
 	afterEveningArg = wordSet("vijven", "zessen", "vijf", "zes", "5", "6", "17", "18",
@@ -140,8 +152,9 @@ func parseQuestion(text string, today date) question {
 	var q question
 	ws := words(text)
 	used := make([]bool, len(ws)) // words consumed by a holiday phrase or date
-	nextWeek, next := false, false
+	nextWeek, next, desk := false, false, false
 	for i, w := range ws {
+		desk = desk || deskWords[w]
 		switch {
 		case phoneWords[w]:
 			q.service = servicePhone
@@ -155,12 +168,17 @@ func parseQuestion(text string, today date) question {
 				nextWeek = true
 			}
 		}
-		if eveningWords[w] || strings.HasSuffix(w, "avond") ||
-			(afterWords[w] && i+1 < len(ws) && afterEveningArg[ws[i+1]]) {
+		if eveningWords[w] || strings.HasSuffix(w, "avond") || strings.HasPrefix(w, "avond") ||
+			(afterWords[w] && i+1 < len(ws) && afterEveningArg[ws[i+1]]) ||
+			(lateHours[w] && i > 0 && hourBefore[ws[i-1]] && (ws[i-1] != "om" && ws[i-1] != "at" && ws[i-1] != "rond" && ws[i-1] != "around" || i+1 < len(ws) && ws[i+1] == "uur")) ||
+			(afterWords[w] && (i+2 < len(ws) && workWords[ws[i+2]])) {
 			q.evening = true
 		}
 	}
 
+	if desk {
+		q.service = serviceDesk
+	}
 	for i := 0; i+3 < len(ws); i++ {
 		if matchAt(ws, used, i, []string{"new", "year", "s", "eve"}) {
 			ws[i+3] = "oudejaarsdag"
@@ -179,6 +197,7 @@ func parseQuestion(text string, today date) question {
 			for _, k := range p.keys {
 				if d, ok := nextHoliday(k, today); ok {
 					q.days = append(q.days, d)
+					q.setKind("holiday")
 				}
 			}
 		}
@@ -192,31 +211,63 @@ func parseQuestion(text string, today date) question {
 		case newYearsEveWords[w]:
 			d := date{today.Y, time.December, 31}
 			q.days = append(q.days, d)
+			q.setKind("date")
 		case todayWords[w]:
 			q.days = append(q.days, today)
+			q.setKind("today")
 		case tomorrowWords[w]:
 			q.days = append(q.days, today.add(1))
+			q.setKind("tomorrow")
 		case dayAfterWords[w]:
 			q.days = append(q.days, today.add(2))
+			q.setKind("day")
 		case w == "after" && i+1 < len(ws) && ws[i+1] == "tomorrow":
 			// "the day after tomorrow"
 			q.days = append(q.days, today.add(2))
 			used[i+1] = true
+			q.setKind("day")
 		default:
 			if d, ok := explicitDate(ws, used, i, today); ok {
 				q.days = append(q.days, d)
+				q.setKind("date")
 				continue
 			}
 			if wd, ok := weekdayOf(w); ok {
 				d := nextWeekday(today, wd, next, nextWeek)
 				q.namedToday = q.namedToday || d == today
 				q.days = append(q.days, d)
+				q.setKind("day")
 			}
 		}
 	}
 	sortDays(q.days)
 	q.days = slices.Compact(q.days)
 	return q
+}
+
+func (q *question) setKind(k string) {
+	if q.kind == "" {
+		q.kind = k
+	}
+}
+
+// aspect names what a time question asks about, for ask --json: "phone"
+// (the care line), "evening", "today", "tomorrow", "day", "date",
+// "holiday", "weekend", or "" for the week's hours.
+func (q question) aspect() string {
+	switch {
+	case q.service == servicePhone:
+		return "phone"
+	case q.evening:
+		return "evening"
+	case q.kind != "":
+		return q.kind
+	case q.weekend:
+		return "weekend"
+	case q.now:
+		return "today"
+	}
+	return ""
 }
 
 func sortDays(ds []date) {

@@ -83,6 +83,7 @@ func arabicTexts(t testing.TB) (ids []string, texts map[string]string) {
 		"Name": "Fatima", "Registrant": "Fatima", "Text": "شكرا", "Time": "01-12 14:05",
 		"Step": cat.T("ar", "stepname.phone", nil), "Topic": cat.T("ar", "opt.topic.money", nil),
 		"Chat": "telegram 4711", "Count": 2, "Example": "WOT-7K3M9Q", "First": "Fatima", "List": "WOT-7K3M9Q: Fatima\nWOT-4H8P2R: Karim",
+		"Entry": "1764590400000-0", "Stream": "{wot:handoff}:dead",
 	} {
 		data[k] = v
 	}

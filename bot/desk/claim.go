@@ -8,6 +8,7 @@ import (
 	"html"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -53,15 +54,24 @@ type Record struct {
 	RemUrgent   bool
 	RemDue      bool
 	Notify      string // "" (told or nothing to tell), "unreachable"
-	Entry       string // the stream entry id
-	Created     time.Time
+	// Stopped: the resident said "stop" to the chat; their messages go to
+	// the bot until staff reopen it.
+	Stopped bool
+	Entry   string // the stream entry id
+	Created time.Time
 }
 
 func (d *Desk) isStaff(id int64) bool { return id != 0 && d.cfg.Staff[id] }
 
 // IDOf returns the request id of a reference.
+// References are matched in any case ("wot-7k3m9q" typed on the command
+// line), as they are issued in upper case.
 func (d *Desk) IDOf(ctx context.Context, ref string) (string, error) {
-	id, err := d.rdb.Get(ctx, d.key("ref", ref)).Result()
+	ref = strings.TrimSpace(ref)
+	id, err := d.rdb.Get(ctx, d.key("ref", strings.ToUpper(ref))).Result()
+	if errors.Is(err, redis.Nil) && strings.ToUpper(ref) != ref {
+		id, err = d.rdb.Get(ctx, d.key("ref", ref)).Result()
+	}
 	if errors.Is(err, redis.Nil) {
 		return "", fmt.Errorf("request %s: %w", ref, ErrUnknown)
 	}
@@ -81,7 +91,7 @@ func (d *Desk) Load(ctx context.Context, id string) (*Record, error) {
 		return nil, fmt.Errorf("request %s: %w", id, ErrUnknown)
 	}
 	r := &Record{ID: id, Status: h["status"], ClaimedName: h["claimed_name"], Notify: h["notify"],
-		Dup: h["dup"] == "1", RemUrgent: h["rem_urgent"] != "", RemDue: h["rem_due"] != ""}
+		Dup: h["dup"] == "1", Stopped: h["stopped"] != "", RemUrgent: h["rem_urgent"] != "", RemDue: h["rem_due"] != ""}
 	if j := h["json"]; j != "" {
 		if err := json.Unmarshal([]byte(j), &r.Request); err != nil {
 			return nil, fmt.Errorf("request %s: stored JSON: %w", id, err)
@@ -109,7 +119,8 @@ func msTime(s string) time.Time {
 // notify. ARGV: uid, name, now ms, id, lang, ref, relay (1/0).
 // Returns {won|status, name of whoever has it}. The request joins the
 // staff member's set of open relays; a relay the resident's chat had with
-// the same staff member before leaves it (one relay per resident chat).
+// the same staff member before leaves it (one relay per resident chat); a
+// relay with another staff member stays, and this claim opens none.
 var claimScript = redis.NewScript(`
 local v = redis.call('HMGET', KEYS[1], 'status', 'claimed_name')
 if not v[1] then return {'gone', ''} end
@@ -118,7 +129,10 @@ redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[1], 'claimed
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
 if ARGV[7] == '1' then
   local old = redis.call('HMGET', KEYS[3], 'id', 'staff')
-  if old[1] and old[2] == ARGV[1] then redis.call('SREM', KEYS[2], old[1]) end
+  -- The resident chats with a colleague about another request: that chat
+  -- stays; the resident's messages about this one still reach the claimer.
+  if old[1] and old[2] ~= ARGV[1] then return {'won', ARGV[2]} end
+  if old[1] then redis.call('SREM', KEYS[2], old[1]) end
   redis.call('SADD', KEYS[2], ARGV[4])
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[3], 'id', ARGV[4], 'staff', ARGV[1], 'name', ARGV[2], 'lang', ARGV[5], 'ref', ARGV[6])
@@ -149,13 +163,17 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 		return res, err
 	}
 	req := rec.Request
+	ref = req.Ref // as issued, whatever the case typed
+	res.Ref = ref
 	if rec.MsgID == 0 {
 		rec.MsgID = postID
 	}
-	relay := by.ID != 0 && d.notify[req.Channel] != nil
+	ch, chat := residentChat(req)
+	// The command line may run without Telegram; a running bot carries the chat.
+	relay := by.ID != 0 && (d.notify[ch] != nil || ch == "telegram")
 	now := d.now()
 	out, err := claimScript.Run(ctx, d.rdb,
-		[]string{d.key("req", id), d.relaysKey(by.ID), d.key("relay", req.Channel, req.ChatID), d.key("notify")},
+		[]string{d.key("req", id), d.relaysKey(by.ID), d.key("relay", ch, chat), d.key("notify")},
 		by.ID, by.Name, now.UnixMilli(), id, req.Language, ref, boolStr(relay)).StringSlice()
 	if err != nil {
 		return res, fmt.Errorf("claim %s: %w", ref, err)
@@ -169,8 +187,10 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 	}
 	res.Won, res.By = true, by.Name
 	d.log.Info("request claimed", "ref", ref, "relay", relay)
+	d.m.request(eventClaimed)
+	d.countClaim(ctx, req, now)
 	rec.Status, rec.ClaimedBy, rec.ClaimedName, rec.ClaimedAt = StatusClaimed, by.ID, by.Name, now
-	d.editPost(ctx, rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: by.Name, At: now}))
+	d.editPostButtons(rec.MsgID, d.postText(req, rec.Dup, &claimInfo{Name: by.Name, At: now}), d.claimedButtons(ref))
 	d.tellClaimed(ctx, rec)
 	return res, nil
 }
@@ -180,8 +200,9 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 // be reached at all, which is recorded and said in the staff chat.
 func (d *Desk) tellClaimed(ctx context.Context, rec *Record) {
 	req := rec.Request
-	n := d.notify[req.Channel]
-	if n == nil && req.Channel != "telegram" {
+	ch, chat := residentChat(req)
+	n := d.notify[ch]
+	if n == nil && ch != "telegram" {
 		d.rdb.HSet(ctx, d.key("req", rec.ID), "notify", "unreachable")
 		d.rdb.ZRem(ctx, d.key("notify"), rec.ID)
 		d.log.Info("resident cannot be reached through the bot", "ref", req.Ref, "channel", req.Channel)
@@ -191,12 +212,37 @@ func (d *Desk) tellClaimed(ctx context.Context, rec *Record) {
 	if n == nil {
 		return // no Telegram here (the command line): a running desk tells them
 	}
-	text := d.cat.T(req.Language, "desk.resident.claimed", d.withFacts(map[string]any{"Ref": req.Ref, "Name": rec.ClaimedName}))
-	if err := n.Notify(ctx, req.ChatID, text); err != nil {
+	// Promise a chat only when one is open.
+	msg := "desk.resident.claimed_nochat"
+	if rel, _, err := d.relayOfRequest(ctx, rec.ID); err == nil && rel != nil {
+		msg = "desk.resident.claimed"
+	}
+	text := d.cat.T(req.Language, msg, d.withFacts(map[string]any{"Ref": req.Ref, "Name": rec.ClaimedName}))
+	if err := n.Notify(ctx, chat, text); err != nil {
 		d.log.Warn("tell resident of claim; will retry", "ref", req.Ref, "err", err)
 		return
 	}
 	d.rdb.ZRem(ctx, d.key("notify"), rec.ID)
+	if ch != req.Channel || chat != req.ChatID {
+		// The registrant hears that it was picked up; the chat is the person's.
+		if rn := d.notify[req.Channel]; rn != nil {
+			text := d.cat.T(req.Language, "desk.resident.claimed_registrant", d.withFacts(map[string]any{"Ref": req.Ref, "Name": rec.ClaimedName}))
+			if err := rn.Notify(ctx, req.ChatID, text); err != nil {
+				d.log.Warn("tell registrant of claim", "ref", req.Ref, "err", err)
+			}
+		}
+	}
+}
+
+// residentChat is where the resident of a request is reached: for a
+// request for someone else that the person confirmed through their link,
+// the person's own chat (they are the resident, not the registrant);
+// otherwise the chat the request came from.
+func residentChat(req dialog.Request) (channel, chatID string) {
+	if oc := req.OtherContact; oc != nil && oc.Channel != "" && oc.ChatID != "" {
+		return oc.Channel, oc.ChatID
+	}
+	return req.Channel, req.ChatID
 }
 
 // editPost changes the staff post (no-op without one), in the background
@@ -207,6 +253,26 @@ func (d *Desk) editPost(_ context.Context, msgID int, text string) {
 	}
 	d.later("edit staff post", func(ctx context.Context) {
 		if err := d.send.EditMessage(ctx, d.cfg.StaffChat, msgID, text); err != nil {
+			d.log.Warn("edit staff post", "msg", msgID, "err", err)
+		}
+	})
+}
+
+// buttonEditor edits a message's text and buttons; *TelegramSender is one.
+type buttonEditor interface {
+	EditMessageButtons(ctx context.Context, chatID int64, msgID int, text string, buttons []Button) error
+}
+
+// editPostButtons is editPost keeping buttons under the post, when the
+// sender can (else the post loses them).
+func (d *Desk) editPostButtons(msgID int, text string, buttons []Button) {
+	be, ok := d.send.(buttonEditor)
+	if !ok || msgID == 0 || d.cfg.StaffChat == 0 {
+		d.editPost(context.Background(), msgID, text)
+		return
+	}
+	d.later("edit staff post", func(ctx context.Context) {
+		if err := be.EditMessageButtons(ctx, d.cfg.StaffChat, msgID, text, buttons); err != nil {
 			d.log.Warn("edit staff post", "msg", msgID, "err", err)
 		}
 	})
@@ -230,6 +296,9 @@ type relay struct {
 	ID, Ref, Lang, Name string
 	Staff               int64
 	Channel, ChatID     string
+	// closed: no chat is open; the resident's message is passed on to the
+	// claimer all the same (the request is still theirs).
+	closed bool
 }
 
 func (d *Desk) relayOf(ctx context.Context, channel, chatID string) (*relay, error) {
@@ -290,7 +359,7 @@ func (d *Desk) relayOfRequest(ctx context.Context, id string) (*relay, *Record, 
 	if err != nil {
 		return nil, nil, err
 	}
-	rel, err := d.relayOf(ctx, rec.Request.Channel, rec.Request.ChatID)
+	rel, err := d.relayOfResident(ctx, rec.Request)
 	if err != nil || rel == nil || rel.ID != id {
 		return nil, rec, err
 	}
@@ -311,6 +380,7 @@ func (d *Desk) toResident(ctx context.Context, rel *relay, text string) error {
 		if err := n.Notify(ctx, rel.ChatID, render(part)); err != nil {
 			return fmt.Errorf("relay %s to resident: %w", rel.Ref, err)
 		}
+		d.record(ctx, rel.ID, "staff", rel.Name, part)
 	}
 	return nil
 }
@@ -333,6 +403,9 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 	ctx, cancel := context.WithTimeout(ctx, 2*groupWait)
 	defer cancel()
 	id := "desk.relay.from_resident"
+	if rel.closed {
+		id = "desk.relay.from_resident_closed"
+	}
 	if crisis {
 		id = "desk.relay.from_resident_crisis"
 	}
@@ -340,11 +413,12 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 		return d.t(id, map[string]any{"Ref": html.EscapeString(rel.Ref), "Text": html.EscapeString(part)})
 	}
 	room := maxMessage - utf16Len(html.UnescapeString(render("")))
-	toGroup := false
+	toGroup := rel.Staff == 0 // claimed on the command line by someone without a Telegram id
 	for _, part := range splitText(dialog.CleanText(text), room) {
 		msg := render(part)
 		if !toGroup {
 			if _, err := d.send.SendMessage(ctx, rel.Staff, msg, nil, 0); err == nil {
+				d.record(ctx, rel.ID, "resident", "", part)
 				continue
 			}
 			toGroup = true
@@ -355,6 +429,7 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 		if err != nil {
 			return fmt.Errorf("relay %s to staff: %w", rel.Ref, err)
 		}
+		d.record(ctx, rel.ID, "resident", "", part)
 	}
 	return nil
 }
@@ -397,8 +472,15 @@ func (d *Desk) CloseRelay(ctx context.Context, rel *relay) error {
 }
 
 // Close closes a request (staff are done with it): its relay ends, the post
-// says so, and its data is deleted after the retention period.
-func (d *Desk) Close(ctx context.Context, ref string) error {
+// says so, the resident hears how to reach the team again, and its data is
+// deleted after the retention period.
+func (d *Desk) Close(ctx context.Context, ref string) error { return d.CloseBy(ctx, ref, "") }
+
+// CloseBy is Close by a named staff member, whom the post names.
+func (d *Desk) CloseBy(ctx context.Context, ref, by string) error {
+	if r := []rune(strings.TrimSpace(by)); len(r) > maxStaffName {
+		by = string(r[:maxStaffName]) // the post keeps room for this note
+	}
 	id, err := d.IDOf(ctx, ref)
 	if err != nil {
 		return err
@@ -410,9 +492,10 @@ func (d *Desk) Close(ctx context.Context, ref string) error {
 	if rec.Status == StatusClosed || rec.Status == StatusWithdrawn {
 		return nil
 	}
+	ref = rec.Request.Ref // as issued, whatever the case typed
 	now := d.now()
 	_, err = d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, d.key("req", id), "status", StatusClosed, "closed_at", now.UnixMilli())
+		p.HSet(ctx, d.key("req", id), "status", StatusClosed, "closed_at", now.UnixMilli(), "closed_by", by)
 		p.ZRem(ctx, d.key("active"), id)
 		p.ZRem(ctx, d.key("notify"), id)
 		p.ZAdd(ctx, d.key("closed"), redis.Z{Score: float64(now.UnixMilli()), Member: id})
@@ -422,16 +505,73 @@ func (d *Desk) Close(ctx context.Context, ref string) error {
 		return fmt.Errorf("close %s: %w", ref, err)
 	}
 	d.log.Info("request closed", "ref", ref)
-	rel, err := d.relayOf(ctx, rec.Request.Channel, rec.Request.ChatID)
+	d.m.request(eventClosed)
+	rel, err := d.relayOfResident(ctx, rec.Request)
 	if err == nil && rel != nil && rel.ID == id {
-		if err := d.CloseRelay(ctx, rel); err != nil {
+		if _, err := d.endRelay(ctx, rel); err != nil {
 			d.log.Warn("end relay on close", "ref", ref, "err", err)
+		}
+	}
+	if ch, chat := residentChat(rec.Request); d.notify[ch] != nil {
+		text := d.cat.T(rec.Request.Language, "desk.resident.closed", d.withFacts(map[string]any{"Ref": rec.Request.Ref}))
+		if err := d.notify[ch].Notify(ctx, chat, text); err != nil {
+			d.log.Warn("tell resident of close", "ref", ref, "err", err)
 		}
 	}
 	var claimed *claimInfo
 	if rec.ClaimedName != "" {
 		claimed = &claimInfo{Name: rec.ClaimedName, At: rec.ClaimedAt}
 	}
-	d.editPost(ctx, rec.MsgID, d.postText(rec.Request, rec.Dup, claimed)+"\n"+d.t("desk.closed", map[string]any{"Ref": ref}))
+	note := d.t("desk.closed", map[string]any{"Ref": ref, "Time": now.In(d.loc()).Format("02-01 15:04")})
+	if by != "" {
+		note = d.t("desk.closed_by", map[string]any{"Ref": ref, "By": escape(by), "Time": now.In(d.loc()).Format("02-01 15:04")})
+	}
+	d.editPost(ctx, rec.MsgID, d.postText(rec.Request, rec.Dup, claimed)+"\n"+note)
 	return nil
+}
+
+// relayOfResident is the open relay of the resident chat of req, if any
+// (it may be about another request of that chat).
+func (d *Desk) relayOfResident(ctx context.Context, req dialog.Request) (*relay, error) {
+	ch, chat := residentChat(req)
+	return d.relayOf(ctx, ch, chat)
+}
+
+// maxStaffName caps a staff name typed on the command line.
+const maxStaffName = 40
+
+// StaffNamed is who a name on the command line is: the staff member
+// STAFF_USERS gives that name (in any case), whose chat a claim opens, or
+// else just the name (no chat then).
+func (d *Desk) StaffNamed(name string) (Staff, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Staff{}, errors.New("no name given")
+	}
+	if r := []rune(name); len(r) > maxStaffName {
+		name = string(r[:maxStaffName])
+	}
+	var found []Staff
+	for id, n := range d.cfg.StaffNames {
+		if strings.EqualFold(n, name) {
+			found = append(found, Staff{ID: id, Name: n})
+		}
+	}
+	switch len(found) {
+	case 0:
+		return Staff{Name: name}, nil
+	case 1:
+		return found[0], nil
+	}
+	return Staff{}, fmt.Errorf("STAFF_USERS gives the name %q to more than one user id", name)
+}
+
+// claimedButtons are the buttons under a claimed post: close, and hand
+// over when colleagues are known by name (STAFF_USERS).
+func (d *Desk) claimedButtons(ref string) []Button {
+	b := []Button{{Text: d.t("desk.button.close", nil), Data: closeData(ref)}}
+	if len(d.cfg.StaffNames) > 1 {
+		b = append(b, Button{Text: d.t("desk.button.give", nil), Data: givePrefix + ref})
+	}
+	return b
 }

@@ -12,7 +12,8 @@
 //	req:<id>          hash: json, status (open|claimed|closed|withdrawn), ref,
 //	                  created, entry, msg (staff message id), posting,
 //	                  posting_at, dup, claimed_by, claimed_name, claimed_at,
-//	                  closed_at, rem_urgent, rem_due, notify
+//	                  closed_at, closed_by, rem_urgent, rem_due, notify,
+//	                  stopped (the resident said stop to the chat)
 //	ref:<ref>         the request id of a reference
 //	msg:<msg id>      the request id of a staff-chat message
 //	active            sorted set of open and claimed ids by creation time
@@ -24,6 +25,10 @@
 //	staff:<user id>   the one relay of a staff member, from before relays:
 //	                  (read and ended, never written)
 //	notify            ids whose resident was not yet told of the claim
+//	hist:<id>         list of the request's relayed messages (JSON), deleted
+//	                  with the request
+//	ask:<ch>:<chat>   a resident's message waiting for them to choose which
+//	                  request it is about (1 h)
 //	pace:<chat id>    hash tat, hold: the staff chat's pace, shared by desks
 //
 // Exactly once: a request is acknowledged on the stream only after its post
@@ -52,6 +57,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/locales"
 )
@@ -84,11 +90,18 @@ type Config struct {
 	Stream   string // the hand-off stream; default "wot:handoff"
 	Group    string // consumer group; default "staff"
 	Consumer string // this desk's name in the group; default host-pid
+	// DeadStream receives the entries of Stream that cannot be read;
+	// default "{<Stream>}:dead" (handoff.DeadLetterStream).
+	DeadStream string
 	// Prefix is put before every key of the desk; it should be a hash tag
 	// ("{wot:desk}:", the default) so the scripts work on a cluster.
 	Prefix    string
 	StaffChat int64          // STAFF_CHAT_ID; 0: no posting (the CLI)
 	Staff     map[int64]bool // STAFF_USER_IDS: who may claim
+	// StaffNames are staff members' names by Telegram user id
+	// (STAFF_USERS): a claim "by Ahmed" on the command line opens Ahmed's
+	// chat, and posts and residents see these names. They may claim too.
+	StaffNames map[int64]string
 	// MinIdle is how long an entry read by a desk must sit unacknowledged
 	// before another desk takes it over; default 30 s.
 	MinIdle time.Duration
@@ -109,6 +122,9 @@ type Config struct {
 	StaffChatPerMinute int
 }
 
+// DefaultPrefix is the desk's Redis key prefix: one hash tag, one cluster slot.
+const DefaultPrefix = "{wot:desk}:"
+
 func (c *Config) defaults() {
 	def := func(s *string, v string) {
 		if *s == "" {
@@ -117,7 +133,8 @@ func (c *Config) defaults() {
 	}
 	def(&c.Stream, "wot:handoff")
 	def(&c.Group, "staff")
-	def(&c.Prefix, "{wot:desk}:")
+	def(&c.DeadStream, handoff.DeadLetterStream(c.Stream))
+	def(&c.Prefix, DefaultPrefix)
 	def(&c.StaffLang, locales.Default)
 	if c.Consumer == "" {
 		host, _ := os.Hostname()
@@ -156,6 +173,7 @@ type Desk struct {
 	now     func() time.Time
 	notify  map[string]bot.Notifier
 	posted  func(ref string) // test and benchmark hook
+	m       *Metrics
 	groupOK sync.Once
 	staffQ  laterQueue // notes and edits in the staff chat
 }
@@ -171,13 +189,25 @@ type Deps struct {
 	Notifiers map[string]bot.Notifier // how residents are reached, per channel
 	// OnPosted, when set, is called after a request was posted (benchmarks).
 	OnPosted func(ref string)
+	// Metrics counts what the desk does; nil counts nothing.
+	Metrics *Metrics
 }
 
 // New builds a desk.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 	cfg.defaults()
+	if len(cfg.StaffNames) > 0 {
+		staff := make(map[int64]bool, len(cfg.Staff)+len(cfg.StaffNames))
+		for id, ok := range cfg.Staff {
+			staff[id] = ok
+		}
+		for id := range cfg.StaffNames {
+			staff[id] = true
+		}
+		cfg.Staff = staff
+	}
 	d := &Desk{cfg: cfg, rdb: rdb, send: deps.Sender, cat: deps.Catalog, cal: deps.Calendar,
-		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted}
+		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted, m: deps.Metrics}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
@@ -207,6 +237,8 @@ func (d *Desk) SetNotifier(channel string, n bot.Notifier) {
 
 func (d *Desk) key(parts ...string) string { return d.cfg.Prefix + strings.Join(parts, ":") }
 
+func (d *Desk) deadStream() string { return d.cfg.DeadStream }
+
 // Statuses of a request.
 const (
 	StatusOpen      = "open"
@@ -217,13 +249,17 @@ const (
 
 // takeScript registers a request read from the stream (unless it is known)
 // and decides whether this desk posts it.
-// KEYS: req, ref, active, chat, forgot. ARGV: id, ref, json, created ms,
-// entry id, consumer, now ms, lease ms, tombstone ttl ms.
+// KEYS: req, ref, active, chat, forgot, stats (the day's counters). ARGV:
+// id, ref, json, created ms, entry id, consumer, now ms, lease ms, tombstone
+// ttl ms, stats ttl ms, then the counter fields to add one to.
 // Returns {state, msg}: state is go, retry (an earlier attempt may have been
 // sent), busy (another desk is posting), posted, withdrawn, closed.
+// A request is counted once, when it is first registered.
 var takeScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then
+  for i = 11, #ARGV do redis.call('HINCRBY', KEYS[6], ARGV[i], 1) end
+  if #ARGV >= 11 then redis.call('PEXPIRE', KEYS[6], ARGV[10]) end
   local forgot = redis.call('GET', KEYS[5])
   if forgot and tonumber(forgot) >= tonumber(ARGV[4]) then
     redis.call('HSET', KEYS[1], 'status', 'withdrawn', 'ref', ARGV[2])
@@ -402,8 +438,9 @@ func (d *Desk) process(ctx context.Context, m redis.XMessage) {
 	var req dialog.Request
 	if err := json.Unmarshal([]byte(raw), &req); err != nil || req.ID == "" || req.Ref == "" {
 		// Nothing can be done with it; keeping it pending would retry it forever.
-		d.log.Error("desk: unreadable stream entry, acknowledged without posting", "entry", m.ID)
-		d.ack(ctx, m.ID)
+		if err := d.deadLetter(ctx, m); err != nil {
+			d.log.Warn("desk: unreadable stream entry", "entry", m.ID, "err", err)
+		}
 		return
 	}
 	if err := d.take(ctx, m.ID, raw, req); err != nil {
@@ -416,11 +453,12 @@ func (d *Desk) process(ctx context.Context, m redis.XMessage) {
 func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request) error {
 	now := d.now()
 	created := req.CreatedAt.UnixMilli()
+	args := append([]any{req.ID, req.Ref, raw, created, entryID, d.cfg.Consumer, now.UnixMilli(), d.cfg.MinIdle.Milliseconds(),
+		d.cfg.Retention.Milliseconds(), statsTTL.Milliseconds()}, statFields(req)...)
 	res, err := takeScript.Run(ctx, d.rdb,
 		[]string{d.key("req", req.ID), d.key("ref", req.Ref), d.key("active"),
-			d.key("chat", req.Channel, req.ChatID), d.key("forgot", req.Channel, req.ChatID)},
-		req.ID, req.Ref, raw, created, entryID, d.cfg.Consumer, now.UnixMilli(), d.cfg.MinIdle.Milliseconds(),
-		d.cfg.Retention.Milliseconds()).StringSlice()
+			d.key("chat", req.Channel, req.ChatID), d.key("forgot", req.Channel, req.ChatID), d.statsKey(req.CreatedAt)},
+		args...).StringSlice()
 	if err != nil {
 		return fmt.Errorf("register request %s: %w", req.Ref, err)
 	}
@@ -432,6 +470,7 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		return nil
 	case StatusWithdrawn:
 		// /vergeet came first: the details must not stay on the stream either.
+		d.m.request(eventWithdrawn)
 		d.ack(ctx, entryID)
 		if err := d.rdb.XDel(ctx, d.cfg.Stream, entryID).Err(); err != nil {
 			return fmt.Errorf("delete withdrawn entry %s: %w", entryID, err)
@@ -470,6 +509,13 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		return fmt.Errorf("record post of %s: %w", req.Ref, err)
 	}
 	d.log.Info("request posted to staff", "ref", req.Ref, "urgency", req.Urgency, "possible_duplicate", dup)
+	d.m.request(eventPosted)
+	if dup {
+		d.m.postedMaybeTwice()
+	}
+	if req.Urgency == "danger" {
+		d.pingStaff(ctx, req)
+	}
 	if d.posted != nil {
 		d.posted(req.Ref)
 	}
@@ -489,6 +535,11 @@ func (d *Desk) ack(ctx context.Context, entryID string) {
 const claimPrefix = "desk:claim:"
 
 func claimData(ref string) string { return claimPrefix + ref }
+
+// closePrefix starts the data of the close button on a claimed post.
+const closePrefix = "desk:close:"
+
+func closeData(ref string) string { return closePrefix + ref }
 
 // t renders a staff message.
 func (d *Desk) t(id string, data map[string]any) string {
@@ -614,6 +665,9 @@ func (d *Desk) due(req dialog.Request) (time.Time, bool) {
 }
 
 func (d *Desk) dueText(req dialog.Request) string {
+	if req.Urgency == "danger" {
+		return d.t("desk.due.today", nil) // whatever date the intake set
+	}
 	t, ok := d.due(req)
 	if !ok {
 		return "-"

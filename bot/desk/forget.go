@@ -37,11 +37,12 @@ func (d *Desk) Forget(ctx context.Context, channel, chatID string) error {
 		}
 		if open {
 			d.log.Info("request withdrawn by resident", "ref", rec.Request.Ref)
+			d.m.request(eventWithdrawn)
 			d.staffNote(ctx, rec.MsgID, d.t("desk.withdrawn", map[string]any{"Ref": escape(rec.Request.Ref)}))
 		}
 	}
 	if len(errs) == 0 {
-		if err := d.rdb.Del(ctx, d.key("chat", channel, chatID)).Err(); err != nil {
+		if err := d.rdb.Del(ctx, d.key("chat", channel, chatID), d.key("ask", channel, chatID)).Err(); err != nil {
 			errs = append(errs, fmt.Errorf("forget chat: %w", err))
 		}
 	}

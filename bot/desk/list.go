@@ -119,3 +119,44 @@ func (d *Desk) WriteShow(w io.Writer, rec *Record) error {
 	_, err := fmt.Fprintln(w, strings.TrimRight(text, "\n"))
 	return err
 }
+
+// Mine keeps the items claimed by name (in any case).
+func Mine(items []Item, name string) []Item {
+	var out []Item
+	for _, it := range items {
+		if it.Status == StatusClaimed && strings.EqualFold(strings.TrimSpace(it.ClaimedName), strings.TrimSpace(name)) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// WriteTotals prints the totals of items: per status, and per staff member.
+func (d *Desk) WriteTotals(w io.Writer, items []Item) error {
+	var open, claimed, overdue int
+	per := map[string]int{}
+	var names []string
+	for _, it := range items {
+		if it.Overdue {
+			overdue++
+		}
+		if it.Status != StatusClaimed {
+			open++
+			continue
+		}
+		claimed++
+		if per[it.ClaimedName] == 0 {
+			names = append(names, it.ClaimedName)
+		}
+		per[it.ClaimedName]++
+	}
+	sort.Strings(names)
+	var staff []string
+	for _, n := range names {
+		staff = append(staff, fmt.Sprintf("%s %d", orDash(n), per[n]))
+	}
+	_, err := fmt.Fprintln(w, d.t("desk.cli.totals", map[string]any{
+		"Open": open, "Claimed": claimed, "Overdue": overdue, "Staff": orDash(strings.Join(staff, ", ")),
+	}))
+	return err
+}

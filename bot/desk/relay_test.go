@@ -354,8 +354,8 @@ func TestLongestRequestIsPosted(t *testing.T) {
 	if _, err := d.Claim(context.Background(), req.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Close(context.Background(), req.Ref); err != nil {
+	if err := d.CloseBy(context.Background(), req.Ref, strings.Repeat("Fatima", 20)); err != nil {
 		t.Fatal(err)
 	}
-	e.waitText(staffChat, "Afgesloten.")
+	e.waitText(staffChat, "Afgesloten door Fatima")
 }

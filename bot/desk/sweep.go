@@ -64,6 +64,12 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	if err := d.trim(ctx, now); err != nil {
 		errs = append(errs, err)
 	}
+	if err := d.tellDeadLetters(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := d.rdb.XTrimMinIDApprox(ctx, d.deadStream(), strconv.FormatInt(now.Add(-d.cfg.Retention).UnixMilli(), 10), 0).Err(); err != nil {
+		errs = append(errs, fmt.Errorf("trim %s: %w", d.deadStream(), err))
+	}
 	// The reminders and edits went to the staff chat's queue; a sweep is
 	// done when they are out, or after SweepEvery when the staff chat's pace
 	// holds them longer.
@@ -91,6 +97,7 @@ func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
 		}
 		if ok {
 			d.log.Info("reminder: urgent request unclaimed", "ref", req.Ref)
+			d.m.reminder(reminderUrgent)
 			d.staffNote(ctx, rec.MsgID, d.t("desk.reminder.urgent", map[string]any{
 				"Ref": escape(req.Ref), "Urgency": escape(d.t("desk.urgency."+req.Urgency, nil)),
 				"Hours": int(d.cfg.UrgentReminder.Hours())}))
@@ -106,6 +113,7 @@ func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
 	}
 	if first {
 		d.log.Info("reminder: call-back date near", "ref", req.Ref)
+		d.m.reminder(reminderDue)
 		d.staffNote(ctx, rec.MsgID, d.t("desk.reminder.due", map[string]any{"Ref": escape(req.Ref), "Due": escape(d.dueText(req))}))
 	}
 	return nil
@@ -167,7 +175,7 @@ func (d *Desk) retain(ctx context.Context, now time.Time) error {
 // posted and staff can see what became of the reference.
 func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
 	req := rec.Request
-	if rel, err := d.relayOf(ctx, req.Channel, req.ChatID); err == nil && rel != nil && rel.ID == rec.ID {
+	if rel, err := d.relayOfResident(ctx, req); err == nil && rel != nil && rel.ID == rec.ID {
 		if _, err := d.endRelay(ctx, rel); err != nil {
 			return err
 		}
@@ -175,6 +183,7 @@ func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
 	key := d.key("req", rec.ID)
 	_, err := d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, key)
+		p.Del(ctx, d.key("hist", rec.ID))
 		p.ZRem(ctx, d.key("active"), rec.ID)
 		p.ZRem(ctx, d.key("closed"), rec.ID)
 		p.ZRem(ctx, d.key("notify"), rec.ID)

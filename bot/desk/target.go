@@ -69,20 +69,20 @@ func pickTarget(rels []openRelay, replyTo, text string) target {
 		if r := find(refs[0]); r != nil {
 			return target{rel: r, text: text}
 		}
-		return target{why: "unknown", ref: refs[0]}
+		return target{why: "unknown", ref: refs[0], text: text}
 	}
 	refs = refsIn(text)
 	switch {
 	case len(refs) > 1:
 		return target{why: "several"}
 	case len(refs) == 1:
-		r := find(refs[0])
-		if r == nil {
-			return target{why: "unknown", ref: refs[0]}
-		}
 		body := text
 		if loc := leadingRef.FindStringIndex(text); loc != nil {
 			body = text[loc[1]:]
+		}
+		r := find(refs[0])
+		if r == nil {
+			return target{why: "unknown", ref: refs[0], text: body}
 		}
 		return target{rel: r, text: body}
 	case len(rels) == 1:

@@ -26,6 +26,7 @@ import (
 type TelegramSender struct {
 	api   *tg.Bot
 	token string
+	m     *Metrics
 
 	mu        sync.Mutex
 	perMinute int
@@ -123,6 +124,10 @@ func (p *groupPace) hold(d time.Duration) {
 	}
 }
 
+// CountErrors counts the sender's failed Bot API calls on m, by kind.
+// Call it before the sender is used.
+func (s *TelegramSender) CountErrors(m *Metrics) { s.m = m }
+
 // NewTelegramSender builds a sender; apiURL "" is https://api.telegram.org.
 // It makes no network calls.
 func NewTelegramSender(token, apiURL string) (*TelegramSender, error) {
@@ -168,6 +173,23 @@ func (s *TelegramSender) SendMessage(ctx context.Context, chatID int64, text str
 func (s *TelegramSender) EditMessage(ctx context.Context, chatID int64, msgID int, text string) error {
 	err := s.retry(ctx, chatID, func() error {
 		_, err := s.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML})
+		return err
+	})
+	if err != nil && strings.Contains(err.Error(), "not modified") {
+		return nil
+	}
+	return err
+}
+
+// EditMessageButtons replaces a message's text and its buttons.
+func (s *TelegramSender) EditMessageButtons(ctx context.Context, chatID int64, msgID int, text string, buttons []Button) error {
+	kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}
+	for _, b := range buttons {
+		kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{{Text: b.Text, CallbackData: b.Data}})
+	}
+	err := s.retry(ctx, chatID, func() error {
+		_, err := s.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: kb})
 		return err
 	})
 	if err != nil && strings.Contains(err.Error(), "not modified") {
@@ -224,6 +246,9 @@ func (s *TelegramSender) retry(ctx context.Context, chatID int64, fn func() erro
 		var tooMany *tg.TooManyRequestsError
 		if err == nil {
 			return nil
+		}
+		if !strings.Contains(err.Error(), "not modified") {
+			s.m.apiError(err)
 		}
 		if !errors.As(err, &tooMany) || attempt == 3 {
 			return errors.New(strings.ReplaceAll(err.Error(), s.token, "***"))

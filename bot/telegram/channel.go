@@ -115,6 +115,11 @@ type Channel struct {
 
 	pollClient *http.Client
 	runOnce    sync.Once
+
+	// inbox, when set (WithInbox), keeps polled updates in Redis until
+	// they are handled; acks acknowledges them there.
+	inbox *inbox
+	acks  *inboxAcks
 }
 
 // New builds a channel. It makes no network calls; Run does.
@@ -148,6 +153,9 @@ func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel,
 		return nil, err
 	}
 	c.m = m
+	if err := c.registerInbox(); err != nil {
+		return nil, err
+	}
 	// The chat-id hash is keyed with the token: stable across restarts (logs
 	// can be followed) but not reversible by trying all chat ids.
 	mac := hmac.New(sha256.New, []byte("wotbot log key"))
@@ -223,6 +231,8 @@ func (c *Channel) run(ctx context.Context) error {
 			case runErr = <-srvErr:
 			}
 		}
+	} else if c.inbox != nil {
+		runErr = c.pollInbox(ctx, srvErr)
 	} else {
 		tr = newTracker()
 		runErr = c.poll(ctx, tr, srvErr)
@@ -252,6 +262,9 @@ func (c *Channel) run(ctx context.Context) error {
 	}
 	if tr != nil {
 		after.Go(func() { c.confirm(tr) })
+	}
+	if c.acks != nil {
+		after.Go(c.acks.close)
 	}
 	after.Wait()
 	c.log.Info("telegram channel stopped")

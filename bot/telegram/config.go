@@ -16,6 +16,7 @@ const (
 	EnvListenAddr    = "LISTEN_ADDR"
 	EnvWebhookSecret = "WEBHOOK_SECRET"
 	EnvMetricsAddr   = "METRICS_ADDR"
+	EnvInboxPrefix   = "TELEGRAM_INBOX_PREFIX"
 )
 
 // Config says how the channel reaches Telegram. The zero values of the
@@ -60,6 +61,11 @@ type Config struct {
 
 	// SkipCommands leaves the command menu (setMyCommands) alone at start-up.
 	SkipCommands bool
+
+	// InboxPrefix is TELEGRAM_INBOX_PREFIX: the Redis key prefix of the
+	// polling inbox (WithInbox); "" is "{wot:inbox:<bot id>}:", with
+	// "@<host>" after the id for a Bot API server other than Telegram's.
+	InboxPrefix string
 }
 
 var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -74,6 +80,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		WebhookSecret: getenv(EnvWebhookSecret),
 		ListenAddr:    getenv(EnvListenAddr),
 		MetricsAddr:   getenv(EnvMetricsAddr),
+		InboxPrefix:   getenv(EnvInboxPrefix),
 	}
 	return c, c.validate()
 }

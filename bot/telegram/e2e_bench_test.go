@@ -34,7 +34,14 @@ var intakeScript = []string{
 // median and p99 time from an update being queued at "Telegram" to its
 // last reply arriving there. Run with REDIS_URL for the real figure;
 // BENCH_RATE sets another offered rate (updates per second).
-func BenchmarkEndToEnd(b *testing.B) {
+func BenchmarkEndToEnd(b *testing.B) { benchEndToEnd(b, false) }
+
+// BenchmarkEndToEndInbox is BenchmarkEndToEnd with long polling through the
+// Redis inbox (WithInbox), as `serve` polls: every update is written to
+// Redis before it is confirmed, read from there, and acknowledged.
+func BenchmarkEndToEndInbox(b *testing.B) { benchEndToEnd(b, true) }
+
+func benchEndToEnd(b *testing.B, withInbox bool) {
 	const chats = 1000
 	rate := 2000 // updates per second offered (the target load)
 	if r, err := strconv.Atoi(os.Getenv("BENCH_RATE")); err == nil && r > 0 {
@@ -52,7 +59,11 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.Cleanup(srv.Close)
 	cfg := testConfig(srv)
 	cfg.RateLimit = 1 << 20
-	start(b, cfg, rec)
+	if withInbox {
+		startWith(b, cfg, rec, WithInbox(stack.Redis, "{"+redistest.Prefix(b)+"inbox}:"))
+	} else {
+		start(b, cfg, rec)
+	}
 
 	// Warm up as a running bot is: connections open, every chat seen once.
 	for chat := int64(1); chat <= chats; chat++ {

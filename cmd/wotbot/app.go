@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/held"
 	"github.com/wotschiedam/wotbot/bot/redisconn"
@@ -43,7 +44,15 @@ func newCore(env func(string) string) (*core, error) {
 	if team == "" {
 		team = knowledge.DefaultTeam
 	}
-	kb, err := knowledge.ForTeam(cat, team)
+	retention := 30
+	if days := env("RETENTION_DAYS"); days != "" {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("RETENTION_DAYS=%q: want a whole number of days", days)
+		}
+		retention = n
+	}
+	kb, err := knowledge.ForTeam(cat, team, knowledge.RetentionDays(retention))
 	if err != nil {
 		return nil, fmt.Errorf("load knowledge: %w", err)
 	}
@@ -55,13 +64,7 @@ func newCore(env func(string) string) (*core, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build dialog engine: %w", err)
 	}
-	if days := env("RETENTION_DAYS"); days != "" {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("RETENTION_DAYS=%q: want a whole number of days", days)
-		}
-		eng.RetentionDays = n
-	}
+	eng.RetentionDays = retention
 	if v := env("SESSION_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -144,7 +147,11 @@ func openStorage(ctx context.Context, env func(string) string, allowEmbedded boo
 }
 
 func (c *core) conversations(env func(string) string, st *storage, log *slog.Logger) (*bot.Conversations, error) {
-	ttl := c.engine.SessionTTL // the privacy text quotes it: one setting for both
+	ttl := c.engine.SessionTTL   // the privacy text quotes it: one setting for both
+	dcfg, err := deskConfig(env) // the question counters live under the desk's prefix
+	if err != nil {
+		return nil, err
+	}
 	stream := env("HANDOFF_STREAM")
 	if stream == "" {
 		stream = "wot:handoff"
@@ -158,6 +165,7 @@ func (c *core) conversations(env func(string) string, st *storage, log *slog.Log
 		Facts:    c.knowledge.TemplateFacts(),
 		Now:      time.Now,
 		Log:      log,
+		Intents:  desk.IntentCounter(st.rdb, dcfg.Prefix, c.knowledge.Location(), log),
 	}, nil
 }
 

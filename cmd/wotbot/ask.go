@@ -22,7 +22,15 @@ type askResult struct {
 	Lang       string   `json:"lang"`
 	Answer     string   `json:"answer"`
 	Options    []string `json:"options"`
-	Error      string   `json:"error,omitempty"`
+	// Step is the intake step the answer asks about; empty outside an intake.
+	Step string `json:"step,omitempty"`
+	// Aspect is what the answer is about below the intent ("debts",
+	// "tomorrow"); empty for the general answer.
+	Aspect string `json:"aspect,omitempty"`
+	// Clarify holds the intents offered when the bot asks "Bedoelt u ...?";
+	// Options then holds their labels.
+	Clarify []string `json:"clarify,omitempty"`
+	Error   string   `json:"error,omitempty"`
 }
 
 // askLine is one input line of `ask --json --batch`.
@@ -80,7 +88,7 @@ func askCmd(ctx context.Context, args []string, env func(string) string, stdin i
 func (c *core) ask(text, lang string, now time.Time) askResult {
 	s := dialog.State{Lang: locales.Norm(lang), LangChosen: lang != ""}
 	t := c.engine.Handle(s, dialog.Message{Kind: dialog.KindText, Text: text}, now)
-	res := askResult{Lang: t.State.Lang, Options: []string{}}
+	res := askResult{Lang: t.State.Lang, Options: []string{}, Step: string(t.State.Step), Aspect: t.Aspect}
 	// A command or an empty message is answered without classifying it; the
 	// report still names the intent the classifier sees in it.
 	class := t.Classification
@@ -93,9 +101,12 @@ func (c *core) ask(text, lang string, now time.Time) askResult {
 	for _, r := range t.Replies {
 		texts = append(texts, r.Text)
 		if len(r.Options) > 0 {
-			res.Options = res.Options[:0]
+			res.Options, res.Clarify = res.Options[:0], nil
 			for _, o := range r.Options {
 				res.Options = append(res.Options, o.Label)
+				if in, ok := strings.CutPrefix(o.Data, "clarify:"); ok {
+					res.Clarify = append(res.Clarify, in)
+				}
 			}
 		}
 	}

@@ -5,7 +5,7 @@
 //	wotbot ask  QUESTION   the answer a resident would see
 //	wotbot serve           the Telegram bot (with the staff desk when STAFF_CHAT_ID is set)
 //	wotbot desk            the staff desk alone: hand-off stream -> staff chat
-//	wotbot staff ...       the staff's command line (list, show, claim, close)
+//	wotbot staff ...       the staff's command line (list, show, claim, close, stats)
 package main
 
 import (
@@ -35,6 +35,7 @@ Usage:
   wotbot staff show REF      one request
   wotbot staff claim REF --by NAME
   wotbot staff close REF
+  wotbot staff stats [--since 30d] [--png FILE]
   wotbot help                this text
 
 Run 'wotbot COMMAND -h' for the flags of a command.

@@ -10,6 +10,7 @@ import (
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/ratelimit"
+	"github.com/wotschiedam/wotbot/bot/redisconn"
 	"github.com/wotschiedam/wotbot/bot/telegram"
 )
 
@@ -43,11 +44,19 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 			return err
 		}
 	}
-	d := c.newDesk(st, dcfg, sender, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		redisconn.UpCollector(st.rdb))
+	var deskReg prometheus.Registerer // the desk's metrics only where a desk runs
+	if dcfg.StaffChat != 0 {
+		deskReg = reg
+	}
+	d, err := c.newDesk(st, dcfg, sender, log, deskReg)
+	if err != nil {
+		return err
+	}
 	conv.Forgetter = d
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	conv.Metrics = bot.NewMetrics(reg)
 	var handler telegram.Handler = conv
 	opts := []telegram.Option{
@@ -56,6 +65,8 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		telegram.WithLogger(log),
 		// Replicas share each chat's rate limit.
 		telegram.WithRateLimiter(ratelimit.New(st.rdb, "wot:")),
+		// Long polling writes updates to Redis before confirming them.
+		telegram.WithInbox(st.rdb, cfg.InboxPrefix),
 	}
 	if dcfg.StaffChat != 0 {
 		router := &desk.Router{Desk: d, Next: conv}

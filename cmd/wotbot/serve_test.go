@@ -20,7 +20,8 @@ func (e env) serve(t *testing.T, api *telegramtest.Server) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(binary) // no arguments: a token set means serve
 	cmd.Env = append(os.Environ(), "REDIS_URL="+e.redisURL, "HANDOFF_STREAM="+e.stream,
-		"TELEGRAM_BOT_TOKEN="+api.Token, "TELEGRAM_API_URL="+api.URL, "WEBHOOK_URL=", "LISTEN_ADDR=")
+		"TELEGRAM_BOT_TOKEN="+api.Token, "TELEGRAM_API_URL="+api.URL, "WEBHOOK_URL=", "LISTEN_ADDR=",
+		"TELEGRAM_INBOX_PREFIX={"+e.stream+":inbox}:") // the fake server's bot is every test's bot
 	var logs strings.Builder
 	cmd.Stderr = &logs
 	t.Cleanup(func() {

@@ -46,10 +46,16 @@ func needRedisServer(t *testing.T) {
 
 // TestChaos is the short proof that runs in CI: 100 residents, one replica
 // killed, the desk killed, Redis restarted, and every check must pass.
-func TestChaos(t *testing.T) {
+func TestChaos(t *testing.T) { chaosRun(t, modeWebhook) }
+
+// TestChaosPolling is the same proof in long-polling mode: one replica,
+// updates through its Redis inbox, the replica killed mid-run.
+func TestChaosPolling(t *testing.T) { chaosRun(t, modePolling) }
+
+func chaosRun(t *testing.T, mode string) {
 	needRedisServer(t)
 	cfg := defaultConfig()
-	cfg.Residents, cfg.Chaos, cfg.Seed = 100, true, 7
+	cfg.Residents, cfg.Chaos, cfg.Seed, cfg.Mode = 100, true, 7, mode
 	cfg.Ramp, cfg.Think = 4*time.Second, 300*time.Millisecond
 	cfg.Wotbot, cfg.Dir = wotbotBin, t.TempDir()
 	var progress bytes.Buffer
@@ -73,6 +79,16 @@ func TestChaos(t *testing.T) {
 	}
 	if len(s.Faults) != wantFaults {
 		t.Errorf("%d faults injected, want %d: %+v", len(s.Faults), wantFaults, s.Faults)
+	}
+	killed := false
+	for _, f := range s.Faults {
+		killed = killed || strings.HasPrefix(f.What, "kill -9 replica")
+	}
+	if !killed {
+		t.Errorf("no replica was killed: %+v", s.Faults)
+	}
+	if s.Lost != 0 || s.Duplicated != 0 {
+		t.Errorf("lost %d, duplicated %d", s.Lost, s.Duplicated)
 	}
 	if _, err := os.Stat(res.Plot); err != nil {
 		t.Errorf("no plot: %v", err)

@@ -46,7 +46,12 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "run dir for logs, Redis data, report.md and latency.png (default: a new temp dir)")
 	fs.StringVar(&cfg.Desk, "desk", cfg.Desk, "run the staff desk: auto (when the binary has `desk`), on, off")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "LOG_LEVEL of the bot processes (debug logs most, so checks most)")
+	fs.StringVar(&cfg.Mode, "mode", cfg.Mode, "webhook (two replicas behind a load balancer) or polling (one replica, long polling through its Redis inbox)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if cfg.Mode != modeWebhook && cfg.Mode != modePolling {
+		fmt.Fprintln(stderr, "wotload: -mode must be webhook or polling")
 		return 2
 	}
 	if cfg.Residents < 1 || cfg.Think <= 0 {
@@ -83,12 +88,19 @@ type Config struct {
 	Dir          string
 	Desk         string
 	LogLevel     string
-	Progress     io.Writer // one line per phase; nil for none
+	// Mode is how updates reach the bot: modeWebhook or modePolling.
+	Mode     string
+	Progress io.Writer // one line per phase; nil for none
 }
+
+const (
+	modeWebhook = "webhook"
+	modePolling = "polling"
+)
 
 func defaultConfig() Config {
 	return Config{
 		Residents: 1000, Seed: 1, ReplicaKills: 1, Ramp: 60 * time.Second, Think: time.Second,
-		RedisDown: time.Second, Settle: 2 * time.Second, Desk: "auto", LogLevel: "debug",
+		RedisDown: time.Second, Settle: 2 * time.Second, Desk: "auto", LogLevel: "debug", Mode: modeWebhook,
 	}
 }

@@ -112,27 +112,39 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	)
 	var replicas []*proc
 	var hooks []string
-	for i := range 2 {
+	polling := cfg.Mode == modePolling
+	nReplicas := 2
+	if polling {
+		nReplicas = 1 // Telegram lets one process poll a bot
+	}
+	for i := range nReplicas {
 		port, err := freePort()
 		if err != nil {
 			return nil, err
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
 		hook := "http://" + addr + "/webhook"
-		p := &proc{
-			name: fmt.Sprintf("replica-%d", i+1), bin: bin, args: []string{"serve"}, dir: dir,
+		env := append(slices.Clone(base), "LISTEN_ADDR="+addr,
 			// Each replica has its own outbox file (requests kept while Redis
 			// is down), as each would on its own disk.
-			env: append(slices.Clone(base), "WEBHOOK_URL="+hook, "WEBHOOK_SECRET="+webhookSecret, "LISTEN_ADDR="+addr,
-				"OUTBOX_PATH="+filepath.Join(dir, fmt.Sprintf("replica-%d.outbox.jsonl", i+1))),
-			ready: httpReady("http://" + addr + "/healthz"),
+			"OUTBOX_PATH="+filepath.Join(dir, fmt.Sprintf("replica-%d.outbox.jsonl", i+1)))
+		if polling {
+			env = append(env, "WEBHOOK_URL=")
+		} else {
+			env = append(env, "WEBHOOK_URL="+hook, "WEBHOOK_SECRET="+webhookSecret)
+		}
+		p := &proc{
+			name: fmt.Sprintf("replica-%d", i+1), bin: bin, args: []string{"serve"}, dir: dir,
+			env: env, ready: httpReady("http://" + addr + "/healthz"),
 		}
 		if err := p.start(ctx); err != nil {
 			return nil, err
 		}
 		defer p.stop(syscall.SIGKILL)
 		replicas = append(replicas, p)
-		hooks = append(hooks, hook)
+		if !polling {
+			hooks = append(hooks, hook)
+		}
 	}
 	var desk *proc
 	if withDesk {
@@ -161,8 +173,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sampleDone := make(chan struct{})
 	stopSampling := sampleEvery(procs, 250*time.Millisecond, sampleDone)
 
-	logf("redis on %s, replicas %v, desk %v, api %s; %d residents, chaos %v, seed %d",
-		redisURL, hooks, withDesk, api.URL, cfg.Residents, cfg.Chaos, cfg.Seed)
+	logf("redis on %s, mode %s, replicas %d %v, desk %v, api %s; %d residents, chaos %v, seed %d",
+		redisURL, cfg.Mode, len(replicas), hooks, withDesk, api.URL, cfg.Residents, cfg.Chaos, cfg.Seed)
 
 	m := matcher{t: func(id string) string { return cat.T("nl", id, nil) }}
 	for _, id := range []string{"bot.unavailable", "bot.submit_failed", "telegram.error"} {
@@ -173,6 +185,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	renv := &residentEnv{
 		api: api, lb: newBalancer(hooks, webhookSecret), inbox: newInbox(api), match: m,
 		nextID: &nextID, think: cfg.Think, replyWait: 5 * time.Second,
+	}
+	if polling {
+		// No 200 says an update was handled: the replies are awaited, through
+		// a replica restart and a Redis restart.
+		renv.polling, renv.replyWait = true, 60*time.Second
 	}
 
 	// The whole run is bounded: residents, their redeliveries, the desk.

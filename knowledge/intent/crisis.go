@@ -27,6 +27,10 @@ type crisisNet struct {
 	// Phrases and exceptions by their first indexLen bytes: a message is
 	// only compared with the phrases that start like one of its words.
 	byStart, exceptByStart map[string][]phrase
+	// distress finds distress that is not an emergency ("ik trek het niet
+	// meer"), the phrases under "distress": the bot answers the request and
+	// adds a line with 113.
+	distress *crisisNet
 }
 
 const indexLen = 3
@@ -58,7 +62,7 @@ func parseCrisis(data []byte) (*crisisNet, error) {
 	}
 	type entry struct{ text, lang string }
 	var all []entry
-	var except []string
+	var except, distress []string
 	root := doc.Content[0]
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		var list []string
@@ -68,6 +72,10 @@ func parseCrisis(data []byte) (*crisisNet, error) {
 		}
 		if key == "except" {
 			except = append(except, list...)
+			continue
+		}
+		if key == "distress" {
+			distress = append(distress, list...)
 			continue
 		}
 		for _, s := range list {
@@ -104,6 +112,15 @@ func parseCrisis(data []byte) (*crisisNet, error) {
 		return nil, errors.New("no crisis phrases")
 	}
 	cn.byStart, cn.exceptByStart = index(cn.phrases), index(cn.except)
+	cn.distress = &crisisNet{exceptByStart: cn.exceptByStart}
+	for _, s := range distress {
+		p, _, ok := compilePhrase(s)
+		if !ok {
+			return nil, fmt.Errorf("distress phrase %q has no letters", s)
+		}
+		cn.distress.phrases = append(cn.distress.phrases, p)
+	}
+	cn.distress.byStart = index(cn.distress.phrases)
 	return cn, nil
 }
 
@@ -175,7 +192,7 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(p phrase, from, to int
 // match reports whether norm holds a crisis phrase, and the language of
 // the list the phrase came from.
 func (cn *crisisNet) match(norm string) (bool, string) {
-	if norm == "" {
+	if norm == "" || len(cn.phrases) == 0 {
 		return false, ""
 	}
 	sq := squeeze(norm)

@@ -13,6 +13,7 @@ package intent
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/knowledge/intent/internal/features"
@@ -72,9 +73,30 @@ func Load() (*Classifier, error) {
 	}, nil
 }
 
+// The model alone calls a message a crisis only when it is this sure (the
+// confidence is a calibrated probability); below, its next guess stands.
+// The keyword net catches the plain crisis messages; the model is for the
+// ones worded in a way no phrase foresaw, and must not frighten people over
+// an idiom.
+const crisisMin = 0.6
+
+// A greeting that is this likely to be another intent as well, in a
+// message of four words or more, is taken as that intent.
+const greetingQuestion = 0.15
+
+// When the top intent is below clarifyBelow and the next one at least
+// clarifyMin, the classifier offers both (and a third that close) as
+// Alternatives, and the bot asks which is meant.
+const (
+	clarifyBelow = 0.4
+	clarifyMin   = 0.25
+)
+
 // Classify labels text. A crisis phrase wins over everything else, with
 // confidence 1. Input the model is unsure about, or cannot read at all
-// (empty, emoji only, gibberish), is out_of_scope.
+// (empty, emoji only, gibberish), is out_of_scope. The confidence is a
+// probability: the model's softmax, temperature-scaled on held-back
+// training examples.
 func (c *Classifier) Classify(text string) dialog.Classification {
 	norm := features.Normalize(text)
 	lang := detectLang(text, norm, c.lexicon)
@@ -86,18 +108,61 @@ func (c *Classifier) Classify(text string) dialog.Classification {
 		}
 		return dialog.Classification{Intent: Crisis, Confidence: 1, Lang: lang, Keyword: true}
 	}
+	distress, _ := c.crisis.distress.match(norm)
 	set := c.feat.Extract(norm)
 	if len(set.IDs) == 0 {
-		return dialog.Classification{Intent: OutOfScope, Confidence: 1, Lang: lang}
+		return dialog.Classification{Intent: OutOfScope, Confidence: 1, Lang: lang, Distress: distress}
 	}
-	r := c.scorer.Score(set, nil)
+	var buf [64]float64
+	probs := buf[:len(c.labels)]
+	r := c.scorer.Score(set, probs)
 	if r.Known == 0 || r.Coverage < c.minCoverage {
-		return dialog.Classification{Intent: OutOfScope, Confidence: 1 - r.Coverage, Lang: lang}
+		return dialog.Classification{Intent: OutOfScope, Confidence: 1 - r.Coverage, Lang: lang, Distress: distress}
 	}
-	if r.Confidence < c.threshold {
-		return dialog.Classification{Intent: OutOfScope, Confidence: 1 - r.Confidence, Lang: lang}
+	first, second, third := top3(probs)
+	if c.labels[first] == Crisis && (probs[first] < crisisMin || distress) {
+		first, second, third = second, third, -1
 	}
-	return dialog.Classification{Intent: c.labels[r.Label], Confidence: r.Confidence, Lang: lang}
+	// "goedemiddag, wat kost het?": a greeting with a question in it is
+	// the question.
+	if c.labels[first] == "greeting" && second >= 0 && probs[second] >= max(greetingQuestion, c.threshold) &&
+		c.labels[second] != Crisis && c.labels[second] != OutOfScope && strings.Count(norm, " ") >= 3 {
+		first, second, third = second, third, -1
+	}
+	p := probs[first]
+	if p < c.threshold {
+		return dialog.Classification{Intent: OutOfScope, Confidence: 1 - p, Lang: lang, Distress: distress}
+	}
+	out := dialog.Classification{Intent: c.labels[first], Confidence: p, Lang: lang, Distress: distress}
+	if p < clarifyBelow && second >= 0 && probs[second] >= clarifyMin && c.labels[second] != Crisis && c.labels[second] != OutOfScope {
+		out.Alternatives = []string{c.labels[first], c.labels[second]}
+		if third >= 0 && probs[third] >= clarifyMin && c.labels[third] != Crisis && c.labels[third] != OutOfScope {
+			out.Alternatives = append(out.Alternatives, c.labels[third])
+		}
+	}
+	return out
+}
+
+// top3 returns the indexes of the three highest values (-1 when fewer).
+func top3(p []float64) (a, b, c int) {
+	a, b, c = -1, -1, -1
+	for i, v := range p {
+		switch {
+		case a < 0 || v > p[a]:
+			a, b, c = i, a, b
+		case b < 0 || v > p[b]:
+			b, c = i, b
+		case c < 0 || v > p[c]:
+			c = i
+		}
+	}
+	return a, b, c
+}
+
+// Distress reports whether text shows distress that is not an emergency.
+func (c *Classifier) Distress(text string) bool {
+	hit, _ := c.crisis.distress.match(features.Normalize(text))
+	return hit
 }
 
 // IsCrisis reports whether text contains a crisis phrase.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -215,6 +216,7 @@ func TestCrisisNet(t *testing.T) {
 	var cases struct {
 		MustHit    []string `yaml:"must_hit"`
 		MustNotHit []string `yaml:"must_not_hit"`
+		Distress   []string `yaml:"distress"`
 	}
 	if err := yaml.Unmarshal(data, &cases); err != nil {
 		t.Fatal(err)
@@ -233,6 +235,54 @@ func TestCrisisNet(t *testing.T) {
 	for _, s := range cases.MustNotHit {
 		if c.IsCrisis(s) {
 			t.Errorf("IsCrisis(%q) = true, want false", s)
+		}
+		if got := c.Classify(s); got.Intent == Crisis {
+			t.Errorf("Classify(%q) = %+v, want no crisis", s, got)
+		}
+	}
+	if len(cases.Distress) == 0 {
+		t.Fatal("no distress cases")
+	}
+	for _, s := range cases.Distress {
+		if !c.Distress(s) {
+			t.Errorf("Distress(%q) = false, want true", s)
+		}
+		if got := c.Classify(s); got.Intent == Crisis || !got.Distress {
+			t.Errorf("Classify(%q) = %+v, want distress and no crisis", s, got)
+		}
+	}
+	for _, s := range cases.MustHit {
+		if c.Distress(s) && !c.IsCrisis(s) {
+			t.Errorf("%q is distress only; it must stay a crisis", s)
+		}
+	}
+}
+
+// TestResidentsNotInTraining keeps the held-out split of issue 14 out of
+// the training data.
+func TestResidentsNotInTraining(t *testing.T) {
+	exs, _, err := train.LoadFile(intentsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range exs {
+		seen[features.Normalize(e.Text)] = true
+	}
+	data, err := os.ReadFile("../testdata/residents.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct{ Text string }
+	if err := yaml.Unmarshal(data, &rs); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) < 400 {
+		t.Fatalf("residents.yaml has %d questions, want >= 400", len(rs))
+	}
+	for _, r := range rs {
+		if seen[features.Normalize(r.Text)] {
+			t.Errorf("held-out text %q is also a training text", r.Text)
 		}
 	}
 }
@@ -481,5 +531,58 @@ func TestNormalize(t *testing.T) {
 	}
 	if got := features.Normalize(strings.Repeat("ab ", 10_000)); len([]rune(got)) > features.MaxRunes {
 		t.Errorf("Normalize kept %d runes, cap is %d", len([]rune(got)), features.MaxRunes)
+	}
+}
+
+// TestResidentsClassifier scores the classifier alone (no dialog) on the
+// held-out split of issue 14: accuracy, crisis recall and false alarms, and
+// the calibration error of its confidence. The bot's own figures are in
+// cmd/wotbot's TestResidents.
+func TestResidentsClassifier(t *testing.T) {
+	c := mustLoad(t)
+	data, err := os.ReadFile("../testdata/residents.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct{ Text, Intent string }
+	if err := yaml.Unmarshal(data, &rs); err != nil {
+		t.Fatal(err)
+	}
+	const bins = 10
+	var n, ok, conf [bins]float64
+	right, crisis, caught, falseAlarms := 0, 0, 0, 0
+	for _, r := range rs {
+		got := c.Classify(r.Text)
+		b := min(int(got.Confidence*bins), bins-1)
+		n[b]++
+		conf[b] += got.Confidence
+		if got.Intent == r.Intent {
+			right++
+			ok[b]++
+		}
+		switch {
+		case r.Intent == Crisis:
+			crisis++
+			if got.Intent == Crisis {
+				caught++
+			}
+		case got.Intent == Crisis:
+			falseAlarms++
+			t.Errorf("false alarm: %q", r.Text)
+		}
+	}
+	ece := 0.0
+	for b := range bins {
+		if n[b] > 0 {
+			ece += n[b] / float64(len(rs)) * math.Abs(ok[b]/n[b]-conf[b]/n[b])
+		}
+	}
+	acc := float64(right) / float64(len(rs))
+	t.Logf("classifier on %d held-out questions: accuracy %.3f, crisis %d/%d, false alarms %d, ECE %.3f", len(rs), acc, caught, crisis, falseAlarms, ece)
+	if caught != crisis {
+		t.Errorf("crisis recall %d/%d", caught, crisis)
+	}
+	if acc < 0.95 {
+		t.Errorf("accuracy %.3f, want >= 0.95", acc)
 	}
 }

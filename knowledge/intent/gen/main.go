@@ -63,8 +63,8 @@ func run(in, out, crisisIn, crisisOut, lexOut string) error {
 	if err := writeIfChanged(out, data); err != nil {
 		return err
 	}
-	log.Printf("intent model: %d examples, %d features, %d bytes, threshold %.2f, min coverage %.2f, validation accuracy %.3f (%d), train accuracy %.3f, trained in %v",
-		len(exs), len(m.Features), len(data), m.Threshold, m.MinCoverage, m.ValAccuracy, m.ValExamples, m.TrainAccuracy, time.Since(start).Round(time.Millisecond))
+	log.Printf("intent model: %d examples, %d features, %d bytes, temperature %.3f, threshold %.2f, min coverage %.2f, validation accuracy %.3f (%d), train accuracy %.3f, trained in %v",
+		len(exs), len(m.Features), len(data), m.Temperature, m.Threshold, m.MinCoverage, m.ValAccuracy, m.ValExamples, m.TrainAccuracy, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -88,8 +88,12 @@ func (s *Scorer) Score(set features.Set, probs []float64) Result {
 		logits = make([]float64, nl)
 	}
 	maxv := math.Inf(-1)
+	invT := 1.0
+	if s.m.Temperature > 0 {
+		invT = 1 / s.m.Temperature
+	}
 	for j := range logits {
-		v := float64(s.m.Bias[j]) + float64(sum[j])
+		v := (float64(s.m.Bias[j]) + float64(sum[j])) * invT
 		logits[j] = v
 		if v > maxv {
 			maxv = v

@@ -38,15 +38,19 @@ type TrainConfig struct {
 
 // Header describes a model file.
 type Header struct {
-	Labels        []string    `json:"labels"`
-	Config        TrainConfig `json:"config"`
-	DataSHA256    string      `json:"data_sha256"` // of intents.yaml
-	Threshold     float64     `json:"threshold"`   // below this confidence: out_of_scope
-	MinCoverage   float64     `json:"min_coverage"`
-	Examples      int         `json:"examples"`
-	ValAccuracy   float64     `json:"val_accuracy"`
-	ValExamples   int         `json:"val_examples"`
-	TrainAccuracy float64     `json:"train_accuracy"`
+	Labels      []string    `json:"labels"`
+	Config      TrainConfig `json:"config"`
+	DataSHA256  string      `json:"data_sha256"` // of intents.yaml
+	Threshold   float64     `json:"threshold"`   // below this confidence: out_of_scope
+	MinCoverage float64     `json:"min_coverage"`
+	// Temperature divides the logits before the softmax, so that the
+	// confidence is a probability (fitted on held-back training data);
+	// 0 means 1.
+	Temperature   float64 `json:"temperature,omitempty"`
+	Examples      int     `json:"examples"`
+	ValAccuracy   float64 `json:"val_accuracy"`
+	ValExamples   int     `json:"val_examples"`
+	TrainAccuracy float64 `json:"train_accuracy"`
 }
 
 // Model is a trained model.

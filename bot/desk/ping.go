@@ -1,0 +1,34 @@
+package desk
+
+import (
+	"context"
+	"time"
+
+	"github.com/wotschiedam/wotbot/dialog"
+)
+
+// pingStaff tells every staff member privately of a danger request, at
+// once, so it does not wait for someone to look at the staff chat. A staff
+// member who never started the bot cannot be reached this way; that is
+// logged, and the post in the staff chat stands.
+func (d *Desk) pingStaff(ctx context.Context, req dialog.Request) {
+	if d.send == nil {
+		return
+	}
+	text := d.t("desk.ping.danger", map[string]any{"Ref": escape(req.Ref),
+		"Topic": escape(d.cat.T(d.cfg.StaffLang, "opt.topic."+req.Topic, nil))})
+	ids := make([]int64, 0, len(d.cfg.Staff))
+	for id, ok := range d.cfg.Staff {
+		if ok {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_, err := d.send.SendMessage(sctx, id, text, nil, 0)
+		cancel()
+		if err != nil {
+			d.log.Warn("ping staff member of danger request", "ref", req.Ref, "err", err)
+		}
+	}
+}
