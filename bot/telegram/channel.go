@@ -82,6 +82,17 @@ func WithLogger(l *slog.Logger) Option { return func(c *Channel) { c.log = l } }
 // WithGroupHandler replaces the default of ignoring group updates.
 func WithGroupHandler(f GroupFunc) Option { return func(c *Channel) { c.group = f } }
 
+// WithHandle serves h at pattern beside the webhook, /healthz and /metrics
+// on ListenAddr (the web chat, under "/chat/").
+func WithHandle(pattern string, h http.Handler) Option {
+	return func(c *Channel) { c.extra = append(c.extra, extraRoute{pattern, h}) }
+}
+
+type extraRoute struct {
+	pattern string
+	h       http.Handler
+}
+
 // Channel is a running connection to one Telegram bot.
 type Channel struct {
 	cfg     Config
@@ -94,6 +105,7 @@ type Channel struct {
 	log     *slog.Logger
 	group   GroupFunc
 	hashKey []byte
+	extra   []extraRoute
 
 	disp *dispatcher
 	// marks carries "replies delivered" to the handler while Run runs;
@@ -266,6 +278,9 @@ func (c *Channel) Handler() http.Handler {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.Handle("/metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{Registry: c.reg}))
+	for _, r := range c.extra {
+		mux.Handle(r.pattern, r.h)
+	}
 	if c.cfg.WebhookURL != "" {
 		mux.HandleFunc(c.cfg.webhookPath(), c.serveWebhook)
 	}

@@ -41,8 +41,7 @@ type Entry struct {
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
-	// Keep is how long a transcript is kept after its newest entry.
-	keep time.Duration
+	keep   time.Duration
 	// maxLen caps a transcript (approximately); older entries fall off.
 	maxLen int64
 }
@@ -58,6 +57,9 @@ func NewStore(rdb redis.UniversalClient, prefix string, keep time.Duration) *Sto
 	}
 	return &Store{rdb: rdb, prefix: prefix, keep: keep, maxLen: 500}
 }
+
+// Keep is how long a transcript is kept after its newest entry.
+func (s *Store) Keep() time.Duration { return s.keep }
 
 // ChannelName is the channel name of web chats in sessions and hand-offs.
 const ChannelName = "web"

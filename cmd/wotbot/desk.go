@@ -12,6 +12,7 @@ import (
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/telegram"
+	"github.com/wotschiedam/wotbot/bot/web"
 )
 
 // deskConfig reads the staff desk's settings: STAFF_CHAT_ID, STAFF_USER_IDS,
@@ -56,9 +57,12 @@ func deskConfig(env func(string) string) (desk.Config, error) {
 // newDesk builds the desk; sender may be nil (nothing is posted then).
 func (c *core) newDesk(st *storage, cfg desk.Config, sender *desk.TelegramSender, log *slog.Logger) *desk.Desk {
 	deps := desk.Deps{Catalog: c.catalog, Calendar: c.knowledge, Facts: c.knowledge.TemplateFacts(), Log: log}
+	// Web residents are reached through their transcript in Redis, from
+	// any process.
+	deps.Notifiers = map[string]bot.Notifier{web.ChannelName: c.webStore(st)}
 	if sender != nil {
 		deps.Sender = sender
-		deps.Notifiers = map[string]bot.Notifier{telegram.ChannelName: sender}
+		deps.Notifiers[telegram.ChannelName] = sender
 	}
 	return desk.New(st.rdb, cfg, deps)
 }

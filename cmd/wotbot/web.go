@@ -11,7 +11,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/desk"
+	"github.com/wotschiedam/wotbot/bot/telegram"
 	"github.com/wotschiedam/wotbot/bot/web"
 	"github.com/wotschiedam/wotbot/locales"
 )
@@ -89,8 +95,8 @@ func webCmd(ctx context.Context, args []string, env func(string) string, stderr 
 // to it, and /vergeet erases its transcript too. Its transcript is kept as
 // long as the consent text says requests are (RETENTION_DAYS).
 func (c *core) webChannel(cfg web.Config, st *storage, conv *bot.Conversations, handler web.Handler, log *slog.Logger) (*web.Channel, error) {
-	cfg.Keep = time.Duration(c.engine.RetentionDays) * 24 * time.Hour
-	store := web.NewStore(st.rdb, "", cfg.Keep)
+	store := c.webStore(st)
+	cfg.Keep = store.Keep()
 	ch, err := web.New(cfg, handler, store, c.catalog, c.knowledge.TemplateFacts(), log)
 	if err != nil {
 		return nil, err
@@ -101,6 +107,12 @@ func (c *core) webChannel(cfg web.Config, st *storage, conv *bot.Conversations, 
 	conv.Notifiers[web.ChannelName] = ch
 	conv.Forgetter = forgetters{store, conv.Forgetter}
 	return ch, nil
+}
+
+// webStore is the web chats' transcripts, kept as long as the consent text
+// says requests are (RETENTION_DAYS).
+func (c *core) webStore(st *storage) *web.Store {
+	return web.NewStore(st.rdb, "", time.Duration(c.engine.RetentionDays)*24*time.Hour)
 }
 
 // forgetters forget a chat in each of their parts (/vergeet).
@@ -133,4 +145,65 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.L
 		log.Warn("web server shutdown", "err", err)
 	}
 	return nil
+}
+
+// defaultListenAddr is where serve listens when LISTEN_ADDR is unset and
+// something must be served (the web chat, a webhook).
+const defaultListenAddr = ":8080"
+
+// serveWebOnly is serve with WEB_CHAT=on and no Telegram: the web chat,
+// /healthz and /metrics on LISTEN_ADDR. Staff reach web residents through
+// a desk that runs with Telegram elsewhere (the relay goes through Redis).
+func serveWebOnly(ctx context.Context, cfg web.Config, env func(string) string, stderr io.Writer) error {
+	c, st, log, err := boot(ctx, env, stderr, false)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	conv, err := c.conversations(env, st, log)
+	if err != nil {
+		return err
+	}
+	defer useOutbox(ctx, env, conv, log)()
+	dcfg, err := deskConfig(env)
+	if err != nil {
+		return err
+	}
+	d := c.newDesk(st, dcfg, nil, log)
+	conv.Forgetter = d
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	conv.Metrics = bot.NewMetrics(reg)
+	router := &desk.Router{Desk: d, Next: conv}
+	if cr, ok := c.engine.Classifier.(interface{ IsCrisis(string) bool }); ok {
+		router.Crisis = cr.IsCrisis
+	}
+	ch, err := c.webChannel(cfg, st, conv, router, log)
+	if err != nil {
+		return err
+	}
+	addr := env(telegram.EnvListenAddr)
+	if addr == "" {
+		addr = defaultListenAddr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	go ch.Run(ctx)
+	go expireHeld(ctx, conv, log)
+	mux := http.NewServeMux()
+	chat := ch.Handler()
+	mux.Handle("/chat", chat)
+	mux.Handle("/chat/", chat)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := st.rdb.Ping(r.Context()).Err(); err != nil {
+			http.Error(w, "unhealthy", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	log.Info("serving the web chat", "listen", ln.Addr().String())
+	return serveHTTP(ctx, ln, mux, log)
 }
