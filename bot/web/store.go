@@ -68,9 +68,11 @@ func (s *Store) outKey(chat string) string { return "{" + s.prefix + chat + "}:o
 func (s *Store) seqKey(chat string) string { return "{" + s.prefix + chat + "}:seq" }
 func (s *Store) wakeChannel() string       { return s.prefix + "wake" }
 
-// appendScript adds a turn's entries once per resident message id.
+// appendScript adds a turn's entries once per resident message id, and
+// wakes the replica holding the page (in the same round trip).
 // KEYS: out stream, seq set. ARGV: seq (0: no dedupe), ttl ms, maxlen,
-// entries (JSON) ... Returns the number of entries added (0: a repeat).
+// wake channel, chat id, entries (JSON) ... Returns the number of entries
+// added (0: a repeat).
 var appendScript = redis.NewScript(`
 local seq = tonumber(ARGV[1])
 if seq > 0 then
@@ -79,18 +81,21 @@ if seq > 0 then
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -257)
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
 end
-for i = 4, #ARGV do
+for i = 6, #ARGV do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[i])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return #ARGV - 3
+if #ARGV > 5 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('PUBLISH', ARGV[4], ARGV[5])
+end
+return #ARGV - 5
 `)
 
 // Append adds entries to chat's transcript, once for a resident message id
 // seq above zero, and wakes the page. added is false for a repeat.
 func (s *Store) Append(ctx context.Context, chat string, seq int64, entries ...Entry) (added bool, err error) {
-	args := make([]any, 0, 3+len(entries))
-	args = append(args, seq, s.keep.Milliseconds(), s.maxLen)
+	args := make([]any, 0, 5+len(entries))
+	args = append(args, seq, s.keep.Milliseconds(), s.maxLen, s.wakeChannel(), chat)
 	for _, e := range entries {
 		e.ID = ""
 		b, err := json.Marshal(e)
@@ -103,9 +108,6 @@ func (s *Store) Append(ctx context.Context, chat string, seq int64, entries ...E
 	if err != nil {
 		return false, fmt.Errorf("append to web chat: %w", err)
 	}
-	if n > 0 {
-		s.wake(ctx, chat)
-	}
 	return n > 0 || len(entries) == 0, nil
 }
 
@@ -116,12 +118,6 @@ func (s *Store) Answered(ctx context.Context, chat string, seq int64) (bool, err
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// wake tells every replica that chat has news. A lost wake-up costs at most
-// the page's poll interval, so errors are not reported.
-func (s *Store) wake(ctx context.Context, chat string) {
-	s.rdb.Publish(ctx, s.wakeChannel(), chat)
 }
 
 // Notify adds a bot message to a web chat that did not just write (a staff
@@ -141,7 +137,13 @@ func (s *Store) Forget(ctx context.Context, channel, chat string) error {
 	if channel != ChannelName {
 		return nil
 	}
-	if err := s.rdb.Del(ctx, s.outKey(chat), s.seqKey(chat)).Err(); err != nil {
+	// Trimmed, not deleted: the stream keeps its last id, so the entries
+	// that follow get higher ids and an open page reads them.
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XTrimMaxLen(ctx, s.outKey(chat), 0)
+		p.Del(ctx, s.seqKey(chat))
+		return nil
+	}); err != nil {
 		return fmt.Errorf("forget web chat: %w", err)
 	}
 	_, err := s.Append(ctx, chat, 0, Entry{Reset: true})
@@ -177,6 +179,11 @@ func (s *Store) Read(ctx context.Context, chat, after string, count int64) ([]En
 // its own (go-redis resubscribes).
 func (s *Store) Wakeups(ctx context.Context) <-chan string {
 	ps := s.rdb.Subscribe(ctx, s.wakeChannel())
+	// Wait for the subscription, so wake-ups published from now on arrive
+	// (one that fails here is retried by go-redis; pages still poll).
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, _ = ps.Receive(rctx)
+	cancel()
 	out := make(chan string, 256)
 	go func() {
 		defer close(out)

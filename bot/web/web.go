@@ -371,6 +371,7 @@ func (c *Channel) turn(ctx context.Context, in bot.Inbound, echo *Entry) (string
 		c.log.Error("store web replies", "chat", logChat(in.ChatID), "update", in.Seq, "err", err)
 		return c.joined(in.Lang, replies), err
 	}
+	c.hub.wake(in.ChatID) // this replica's pages at once; others by the publish
 	if dt, ok := c.h.(deliveryTracker); ok {
 		if err := dt.Delivered(ctx, in); err != nil {
 			c.log.Warn("mark web replies delivered", "chat", logChat(in.ChatID), "err", err)
