@@ -26,7 +26,7 @@ type replica struct {
 	store *Store
 }
 
-func newReplica(t *testing.T, s *bottest.Stack, conv *bot.Conversations, prefix string, cfg Config) *replica {
+func newReplica(t testing.TB, s *bottest.Stack, conv *bot.Conversations, prefix string, cfg Config) *replica {
 	t.Helper()
 	store := NewStore(s.Redis, prefix, time.Hour)
 	ch, err := New(cfg, conv, store, s.Catalog, s.Knowledge.TemplateFacts(), slog.New(slog.NewTextHandler(io.Discard, nil)))
