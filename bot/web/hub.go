@@ -44,15 +44,25 @@ func (h *hub) count(chat string) int {
 	return len(h.subs[chat])
 }
 
+// wake signals chat's event streams; "" signals every stream.
 func (h *hub) wake(chat string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for c := range h.subs[chat] {
-		select {
-		case c <- struct{}{}:
-		default: // already signalled
+	signal := func(subs map[chan struct{}]struct{}) {
+		for c := range subs {
+			select {
+			case c <- struct{}{}:
+			default: // already signalled
+			}
 		}
 	}
+	if chat == "" {
+		for _, subs := range h.subs {
+			signal(subs)
+		}
+		return
+	}
+	signal(h.subs[chat])
 }
 
 // run passes wake-ups on until they end.

@@ -175,33 +175,46 @@ func (s *Store) Read(ctx context.Context, chat, after string, count int64) ([]En
 	return out, nil
 }
 
-// Wakeups delivers the chat ids with news until ctx ends; it reconnects on
-// its own (go-redis resubscribes).
+// Wakeups delivers the chat ids with news until ctx ends, and "" (every
+// chat) whenever the subscription was made again after a lost connection:
+// wake-ups published in between are lost, so every page looks.
 func (s *Store) Wakeups(ctx context.Context) <-chan string {
 	ps := s.rdb.Subscribe(ctx, s.wakeChannel())
-	// Wait for the subscription, so wake-ups published from now on arrive
-	// (one that fails here is retried by go-redis; pages still poll).
+	// Wait for the subscription, so wake-ups published from now on arrive.
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	_, _ = ps.Receive(rctx)
 	cancel()
 	out := make(chan string, 256)
 	go func() {
+		<-ctx.Done()
+		ps.Close() // Receive does not watch ctx while it waits
+	}()
+	go func() {
 		defer close(out)
-		defer ps.Close()
-		ch := ps.Channel(redis.WithChannelSize(1024))
 		for {
+			msg, err := ps.Receive(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			var chat string
+			switch m := msg.(type) {
+			case *redis.Message:
+				chat = m.Payload
+			case *redis.Subscription: // subscribed again: wake every page
+			default:
+				if err != nil { // go-redis reconnects on the next Receive
+					select {
+					case <-time.After(100 * time.Millisecond):
+					case <-ctx.Done():
+						return
+					}
+				}
+				continue
+			}
 			select {
+			case out <- chat:
 			case <-ctx.Done():
 				return
-			case m, ok := <-ch:
-				if !ok {
-					return
-				}
-				select {
-				case out <- m.Payload:
-				case <-ctx.Done():
-					return
-				}
 			}
 		}
 	}()

@@ -440,7 +440,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fresh := after == "0"
-	n, err := c.pushNew(ctx, w, rc, chat, &after)
+	n, _, err := c.pushNew(ctx, w, rc, chat, &after)
 	if err != nil {
 		return
 	}
@@ -450,7 +450,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 			Msg: dialog.Message{Kind: dialog.KindText, Text: c.greeting}}
 		if _, err := c.turn(ctx, in, nil); err == nil {
 			arm(rc)
-			if _, err := c.pushNew(ctx, w, rc, chat, &after); err != nil {
+			if _, _, err := c.pushNew(ctx, w, rc, chat, &after); err != nil {
 				return
 			}
 		}
@@ -460,6 +460,11 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	tick := time.NewTicker(c.cfg.Poll)
 	defer tick.Stop()
+	// retry is armed while Redis cannot be read: wake-ups published in
+	// that time may be lost, so the stream looks again soon by itself.
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -467,6 +472,8 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 		case <-c.stopping:
 			return
 		case <-wake:
+			arm(rc)
+		case <-retry.C:
 			arm(rc)
 		case <-tick.C:
 			arm(rc)
@@ -476,22 +483,29 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if _, err := c.pushNew(ctx, w, rc, chat, &after); err != nil {
+		_, failed, err := c.pushNew(ctx, w, rc, chat, &after)
+		if err != nil {
 			return
+		}
+		if failed {
+			retry.Reset(retryRead)
 		}
 	}
 }
 
-// pushNew writes the entries after *after and moves it on.
-func (c *Channel) pushNew(ctx context.Context, w io.Writer, rc *http.ResponseController, chat string, after *string) (int, error) {
-	total := 0
+// retryRead is how soon an event stream reads again after Redis failed it.
+const retryRead = 500 * time.Millisecond
+
+// pushNew writes the entries after *after and moves it on. failed tells
+// that Redis could not be read (the caller tries again soon).
+func (c *Channel) pushNew(ctx context.Context, w io.Writer, rc *http.ResponseController, chat string, after *string) (total int, failed bool, err error) {
 	for {
 		entries, err := c.store.Read(ctx, chat, *after, 100)
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.Warn("read web chat", "chat", logChat(chat), "err", err)
 			}
-			return total, c.flush(rc) // try again at the next tick
+			return total, true, c.flush(rc)
 		}
 		for _, e := range entries {
 			b, err := json.Marshal(e)
@@ -499,13 +513,13 @@ func (c *Channel) pushNew(ctx context.Context, w io.Writer, rc *http.ResponseCon
 				continue
 			}
 			if _, err := fmt.Fprintf(w, "id: %s\ndata: %s\n\n", e.ID, b); err != nil {
-				return total, err
+				return total, false, err
 			}
 			*after = e.ID
 			total++
 		}
 		if len(entries) < 100 {
-			return total, c.flush(rc)
+			return total, false, c.flush(rc)
 		}
 	}
 }
