@@ -21,7 +21,7 @@ type Notifier interface {
 
 // lookupHeld fills in what a consent link ("/start TOKEN") refers to, so
 // the engine can greet the person without doing I/O itself.
-func (c *Conversations) lookupHeld(ctx context.Context, m *dialog.Message) error {
+func (c *Conversations) lookupHeld(ctx context.Context, in Inbound, m *dialog.Message) error {
 	if m.Kind != dialog.KindText || c.Held == nil {
 		return nil
 	}
@@ -29,7 +29,7 @@ func (c *Conversations) lookupHeld(ctx context.Context, m *dialog.Message) error
 	if !ok || !dialog.IsConsentToken(strings.TrimSpace(payload)) {
 		return nil
 	}
-	l, err := c.Held.Lookup(ctx, strings.TrimSpace(payload), c.Now())
+	l, err := c.Held.Lookup(ctx, strings.TrimSpace(payload), contact(in), c.Now())
 	if err != nil {
 		return err
 	}
@@ -52,38 +52,73 @@ func (c *Conversations) hold(ctx context.Context, in Inbound, h dialog.Hold) err
 	return err
 }
 
+// heldResult is what became of a person's answer to their consent link.
+type heldResult int
+
+const (
+	heldDone heldResult = iota // carried out
+	heldGone                   // expired, or answered a moment ago
+	heldOwn                    // from the registrant's own chat: refused, still held
+)
+
+// contact is the chat a message came from.
+func contact(in Inbound) dialog.Contact {
+	return dialog.Contact{Channel: in.Channel, ChatID: in.ChatID}
+}
+
+// heldFor returns the held request of token, and whether the chat of in
+// may answer it: the registrant may not answer for the person. Opening
+// the link in the registrant's chat is refused already; this also covers a
+// question asked there before that was so.
+func (c *Conversations) heldFor(ctx context.Context, in Inbound, token string) (*held.Record, heldResult, error) {
+	rec, err := c.Held.Get(ctx, token)
+	switch {
+	case err != nil:
+		return nil, heldGone, err
+	case rec == nil:
+		return nil, heldGone, nil
+	case rec.Registrant == contact(in):
+		c.Log.Warn("consent link answered from the registrant's own chat: refused", "ref", rec.Request.Ref)
+		return rec, heldOwn, nil
+	}
+	return rec, heldDone, nil
+}
+
 // confirmHeld sends a held request to staff with the person's own consent.
 // It enqueues before it takes the request out, so a crash in between only
 // repeats an idempotent enqueue; it never loses the request.
-func (c *Conversations) confirmHeld(ctx context.Context, in Inbound, h dialog.ConfirmHeld) (bool, error) {
-	rec, err := c.Held.Get(ctx, h.Token)
-	if err != nil || rec == nil {
-		return false, err
+func (c *Conversations) confirmHeld(ctx context.Context, in Inbound, h dialog.ConfirmHeld) (heldResult, error) {
+	rec, res, err := c.heldFor(ctx, in, h.Token)
+	if err != nil || res != heldDone {
+		return res, err
 	}
 	req := rec.Request
 	at := h.At
 	req.Consent.OtherAt, req.Consent.Method = &at, "confirmed"
-	req.OtherContact = &dialog.Contact{Channel: in.Channel, ChatID: in.ChatID}
+	req.OtherContact = &dialog.Contact{Channel: in.Channel, ChatID: in.ChatID} // never the registrant's: heldFor
 	req.CallbackDue = c.Engine.Knowledge.CallbackDue(at).Format(time.DateOnly)
 	if _, _, err := c.Queue.Enqueue(ctx, req); err != nil {
-		return false, fmt.Errorf("enqueue confirmed request %s: %w", req.Ref, err)
+		return heldGone, fmt.Errorf("enqueue confirmed request %s: %w", req.Ref, err)
 	}
 	if _, err := c.Held.Take(ctx, h.Token, "confirmed"); err != nil {
-		return false, err
+		return heldGone, err
 	}
-	c.Log.Info("request confirmed by the person", "ref", req.Ref)
+	c.Log.Info("request confirmed through the link", "ref", req.Ref)
 	c.notify(ctx, rec, "notice.other_yes")
-	return true, nil
+	return heldDone, nil
 }
 
-func (c *Conversations) declineHeld(ctx context.Context, h dialog.DeclineHeld) error {
+func (c *Conversations) declineHeld(ctx context.Context, in Inbound, h dialog.DeclineHeld) (heldResult, error) {
+	if _, res, err := c.heldFor(ctx, in, h.Token); err != nil || res != heldDone {
+		return res, err
+	}
 	rec, err := c.Held.Take(ctx, h.Token, "declined")
 	if err != nil || rec == nil {
-		return err
+		return heldGone, err
 	}
 	c.Log.Info("request declined by the person", "ref", rec.Request.Ref)
 	c.notify(ctx, rec, "notice.other_no")
-	return nil
+	return heldDone, nil
 }
 
 // ExpireHeld deletes held requests nobody answered in time and tells their

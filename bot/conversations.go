@@ -206,14 +206,14 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		data, version, err := c.Sessions.Load(ctx, key)
 		if err != nil {
-			return c.unavailable(in), fmt.Errorf("load session %s: %w", key, err)
+			return c.unavailable(in), err
 		}
 		rec := c.decode(data, in)
 		if rec.seen(in.Seq) { // handled before: a redelivered update
 			return c.undelivered(ctx, key, &rec, in.Seq), nil
 		}
 		msg := in.Msg
-		if err := c.lookupHeld(ctx, &msg); err != nil {
+		if err := c.lookupHeld(ctx, in, &msg); err != nil {
 			return c.unavailable(in), fmt.Errorf("look up consent link: %w", err)
 		}
 		turn := c.Engine.Handle(rec.State, msg, c.Now())
@@ -248,7 +248,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		}
 		out, err := json.Marshal(rec)
 		if err != nil {
-			return c.unavailable(in), fmt.Errorf("encode session %s: %w", key, err)
+			return c.unavailable(in), fmt.Errorf("encode session: %w", err)
 		}
 		_, err = c.Sessions.Save(ctx, key, out, version)
 		if errors.Is(err, session.ErrConflict) {
@@ -260,14 +260,14 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 				return replies, nil
 			}
 			if decided {
-				return replies, fmt.Errorf("save session %s: %w", key, err)
+				return replies, err
 			}
-			return c.unavailable(in), fmt.Errorf("save session %s: %w", key, err)
+			return c.unavailable(in), err
 		}
 		c.Metrics.observe(before, turn)
 		return replies, nil
 	}
-	return c.unavailable(in), fmt.Errorf("save session %s: %d conflicting writers", key, maxAttempts)
+	return c.unavailable(in), fmt.Errorf("save session: %d conflicting writers", maxAttempts)
 }
 
 // savedAnyway tells whether a save that returned an error took effect: the
@@ -332,7 +332,7 @@ func (c *Conversations) apply(ctx context.Context, in Inbound, key string, turn 
 			c.Log.Info("request submitted", "ref", req.Ref, "channel", in.Channel, "duplicate", dup, "urgency", req.Urgency)
 		case dialog.Forget:
 			if err := c.Sessions.Delete(ctx, key); err != nil {
-				return false, c.unavailable(in), fmt.Errorf("forget session %s: %w", key, err)
+				return false, c.unavailable(in), err
 			}
 			if c.Held != nil {
 				if _, err := c.Held.Withdraw(ctx, dialog.Contact{Channel: in.Channel, ChatID: in.ChatID}); err != nil {
@@ -350,20 +350,41 @@ func (c *Conversations) apply(ctx context.Context, in Inbound, key string, turn 
 				return false, c.submitFailed(turn.State.Lang), fmt.Errorf("hold request %s: %w", e.Request.Ref, err)
 			}
 		case dialog.ConfirmHeld:
-			ok, err := c.confirmHeld(ctx, in, e)
+			res, err := c.confirmHeld(ctx, in, e)
+			switch {
+			case err != nil:
+				return false, c.unavailable(in), err
+			case res == heldGone: // expired or answered a moment ago
+				return false, []dialog.Reply{{Text: c.Catalog.T(turn.State.Lang, "link.expired", c.Facts), Step: dialog.StepEnded}}, nil
+			case res == heldOwn:
+				return false, c.ownLink(turn.State.Lang), nil
+			}
+		case dialog.DeclineHeld:
+			res, err := c.declineHeld(ctx, in, e)
 			if err != nil {
 				return false, c.unavailable(in), err
 			}
-			if !ok { // expired or answered a moment ago
-				return false, []dialog.Reply{{Text: c.Catalog.T(turn.State.Lang, "link.expired", c.Facts), Step: dialog.StepEnded}}, nil
-			}
-		case dialog.DeclineHeld:
-			if err := c.declineHeld(ctx, e); err != nil {
-				return false, c.unavailable(in), err
+			if res == heldOwn && !forgets(turn) { // on /vergeet, Forget withdraws it below
+				return false, c.ownLink(turn.State.Lang), nil
 			}
 		}
 	}
 	return forgot, kept, nil
+}
+
+// ownLink tells a registrant who answered their own consent link to
+// forward it; the request stays held for the person.
+func (c *Conversations) ownLink(lang string) []dialog.Reply {
+	return []dialog.Reply{{Text: c.Catalog.T(lang, "link.own", c.Facts)}}
+}
+
+func forgets(turn dialog.Turn) bool {
+	for _, e := range turn.Effects {
+		if _, ok := e.(dialog.Forget); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Conversations) unavailable(in Inbound) []dialog.Reply {

@@ -230,7 +230,8 @@ func BenchmarkRedisRoundTrip(b *testing.B) {
 // nothing errors, and the stored session stays readable.
 func FuzzMessagePath(f *testing.F) {
 	for _, s := range []string{"", "ik wil me aanmelden", "1", "terug", "/vergeet", "/start abc", "Versturen",
-		"\x00\x1b[31m", "🙂🙂🙂", "ⓦⓞⓣ", strings.Repeat("x", 5000), "ik wil niet meer leven", "06-12345678"} {
+		"\x00\x1b[31m", "🙂🙂🙂", "ⓦⓞⓣ", strings.Repeat("x", 5000), "ik wil niet meer leven", "06-12345678",
+		"https://wot-schiedam.example/login?verify=1", "@wot", "\u3164", "\u2067Piet\u2069"} {
 		f.Add(s, uint8(0))
 	}
 	stack := bottest.New(f)

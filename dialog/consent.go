@@ -37,6 +37,10 @@ func IsConsentToken(payload string) bool {
 // they see only who registered them and the topic: nothing the registrant wrote.
 func (t *turn) openHeld(h HeldLookup) {
 	switch {
+	case h.Status == HeldOwn:
+		t.say(t.tr("link.own", nil), nil)
+		t.reask()
+		return
 	case h.Status == HeldUsed:
 		t.say(t.tr("link.used", nil), fullMenu)
 		return
@@ -54,6 +58,20 @@ func (t *turn) openHeld(h HeldLookup) {
 	t.s.Confirming = &Confirming{Token: h.Token, RegistrantName: h.RegistrantName, Topic: h.Topic}
 	t.s.Step = StepOtherConfirm
 	t.ask()
+}
+
+// askHeld asks the person who opened the link whether the WOT may contact
+// them. The registrant's first name is quoted as what the registrant gave,
+// not stated by the bot; a name that is not one (held before names were
+// checked) is left out.
+func (t *turn) askHeld(c *Confirming) {
+	id, data := "other_confirm.ask", map[string]any{
+		"Registrant": c.RegistrantName, "Topic": t.tr(labelID("topic:"+c.Topic), nil),
+	}
+	if nameProblem(normalizeName(c.RegistrantName)) != "" {
+		id = "other_confirm.ask.anonymous"
+	}
+	t.say(t.tr(id, data), stepOptions[StepOtherConfirm])
 }
 
 // answerHeld records the registered person's own answer.

@@ -523,7 +523,8 @@ func TestBadInputAlwaysGetsAnAnswer(t *testing.T) {
 }
 
 func FuzzHandle(f *testing.F) {
-	for _, s := range []string{"aanmelden", "1", "ja", "terug", "stop", "/start aanmelden", "06-12345678", "Versturen", "\x00", "😀"} {
+	for _, s := range []string{"aanmelden", "1", "ja", "terug", "stop", "/start aanmelden", "06-12345678", "Versturen", "\x00", "😀",
+		"https://wot-schiedam.example/login?verify=1", "\u3164", "\u2066x\u2069", "a@b.nl"} {
 		f.Add(s, "topic:money", uint8(0))
 	}
 	e := newTestEngine(f)
@@ -542,6 +543,13 @@ func FuzzHandle(f *testing.F) {
 				}
 			}
 			s = turn.State
+			if in := s.Intake; in != nil {
+				for _, name := range []string{in.Name, in.OtherName} {
+					if name != "" && nameProblem(name) != "" {
+						t.Fatalf("name %q kept: %s", name, nameProblem(name))
+					}
+				}
+			}
 		}
 	})
 }

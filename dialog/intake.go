@@ -44,9 +44,7 @@ func Ref(id string) string {
 // ask asks the question of the current step.
 func (t *turn) ask() {
 	if c := t.s.Confirming; c != nil && t.s.Step == StepOtherConfirm {
-		t.say(t.tr("other_confirm.ask", map[string]any{
-			"Registrant": c.RegistrantName, "Topic": t.tr(labelID("topic:"+c.Topic), nil),
-		}), stepOptions[StepOtherConfirm])
+		t.askHeld(c)
 		return
 	}
 	in := t.s.Intake
@@ -313,18 +311,14 @@ func (t *turn) knowledgeQuestion(c Classification) bool {
 }
 
 func (t *turn) nameAnswer(txt string, set func(string)) {
-	v := strings.Join(strings.Fields(txt), " ")
-	switch {
-	case !hasLetter(v):
-		t.say(t.tr("err.name", nil), nil)
+	v := normalizeName(txt)
+	if id := nameProblem(v); id != "" {
+		t.say(t.tr(id, map[string]any{"Max": maxName}), nil)
 		t.ask()
-	case utf8.RuneCountInString(v) > maxName:
-		t.say(t.tr("err.name.long", map[string]any{"Max": maxName}), nil)
-		t.ask()
-	default:
-		set(v)
-		t.advance()
+		return
 	}
+	set(v)
+	t.advance()
 }
 
 func (t *turn) descriptionAnswer(txt string) {

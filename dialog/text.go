@@ -28,13 +28,27 @@ func clean(s string, keepNewlines bool) string {
 		case r == '\n' && keepNewlines:
 		case r == '\n' || r == '\r' || r == '\t':
 			r = ' '
-		case unicode.IsControl(r), r == '\u200e', r == '\u200f', r == '\u202a', r == '\u202b', r == '\u202c', r == '\u202d', r == '\u202e', r == '\ufeff':
-			continue // invisible direction marks and controls can hide or reorder text
+		case unicode.IsControl(r), hidden(r):
+			continue // controls, direction marks and invisible formatting can hide or reorder text
 		}
 		b.WriteRune(r)
 		n++
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// hidden reports whether r is an invisible formatting character that is
+// dropped from every message: the bidi embeddings, overrides, isolates and
+// marks (U+200E/F, U+202A-E, U+2066-9, U+061C), zero-width space, word
+// joiner, invisible operators, BOM, soft hyphen and the like (category Cf).
+// The zero-width joiner and non-joiner stay: Persian and Indic words and
+// emoji need them. So do the tag characters of flag emoji.
+func hidden(r rune) bool {
+	switch {
+	case r == '\u200c', r == '\u200d', r >= 0xE0020 && r <= 0xE007F:
+		return false
+	}
+	return unicode.Is(unicode.Cf, r)
 }
 
 // fold lowercases, strips accents and punctuation and collapses spaces, for
@@ -60,12 +74,26 @@ func fold(s string) string {
 	return b.String()
 }
 
-// hasLetter reports whether s contains a letter of any script.
+// hasLetter reports whether s contains a visible letter of any script.
 func hasLetter(s string) bool {
 	for _, r := range s {
-		if unicode.IsLetter(r) {
+		if unicode.IsLetter(r) && !invisibleLetter(r) {
 			return true
 		}
 	}
 	return false
 }
+
+// invisibleLetter reports whether r is a "letter" that shows as nothing: the
+// Hangul fillers, which Unicode counts as letters and which fake a name.
+func invisibleLetter(r rune) bool {
+	switch r {
+	case '\u115f', '\u1160', '\u3164', '\uffa0':
+		return true
+	}
+	return false
+}
+
+// blank reports whether r shows as empty space without being a space: the
+// Hangul fillers and the braille blank. In a name they count as a space.
+func blank(r rune) bool { return invisibleLetter(r) || r == '\u2800' }

@@ -59,6 +59,9 @@ const (
 	HeldUsed    HeldStatus = "used"    // answered before
 	HeldExpired HeldStatus = "expired" // not answered within its time
 	HeldUnknown HeldStatus = "unknown" // never issued: forged or mistyped
+	// HeldOwn: the registrant opened their own link in their own chat. Only
+	// the person may answer it; the request stays held for them.
+	HeldOwn HeldStatus = "own"
 )
 
 // HeldLookup is a held request as the registered person may see it before

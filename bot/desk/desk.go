@@ -573,10 +573,18 @@ func escape(s string) string { return html.EscapeString(s) }
 
 // consentMethod says in words how the other person's consent was given:
 // staff must know whether to check it before acting.
+// A link confirmation proves only that someone with the link said yes,
+// from the chat named.
 func (d *Desk) consentMethod(req dialog.Request) string {
-	switch req.Consent.Method {
-	case "confirmed", "declared":
-		return d.t("desk.consent."+req.Consent.Method, nil)
+	if req.Consent.Method != "confirmed" {
+		return d.t("desk.consent.declared", nil)
 	}
-	return d.t("desk.consent.declared", nil)
+	id, chat := "desk.consent.confirmed", "-"
+	if oc := req.OtherContact; oc != nil {
+		chat = oc.Channel + " " + oc.ChatID
+		if oc.Channel == req.Channel && oc.ChatID == req.ChatID {
+			id = "desk.consent.confirmed_own"
+		}
+	}
+	return d.t(id, map[string]any{"Chat": chat})
 }

@@ -80,7 +80,8 @@ func (s *TelegramSender) EditMessage(ctx context.Context, chatID int64, msgID in
 func (s *TelegramSender) Notify(ctx context.Context, chatID, text string) error {
 	id, err := strconv.ParseInt(chatID, 10, 64)
 	if err != nil {
-		return fmt.Errorf("notify: chat id %q: %w", chatID, err)
+		// Not the id or the parse error, which quotes it: errors reach logs.
+		return errors.New("notify: the chat id is not a number")
 	}
 	_, err = s.SendMessage(ctx, id, html.EscapeString(text), nil, 0)
 	return err

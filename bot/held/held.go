@@ -87,9 +87,11 @@ func (s *Store) Get(ctx context.Context, token string) (*Record, error) {
 	return &r, nil
 }
 
-// Lookup says what a token is, at now, with only what the person may see
-// before they agree.
-func (s *Store) Lookup(ctx context.Context, token string, now time.Time) (dialog.HeldLookup, error) {
+// Lookup says what a token is, at now, for the chat by that opened it,
+// with only what the person may see before they agree. A link opened in
+// the registrant's own chat is HeldOwn: the registrant cannot answer for
+// the person.
+func (s *Store) Lookup(ctx context.Context, token string, by dialog.Contact, now time.Time) (dialog.HeldLookup, error) {
 	out := dialog.HeldLookup{Token: token, Status: dialog.HeldUnknown}
 	r, err := s.Get(ctx, token)
 	if err != nil {
@@ -98,6 +100,10 @@ func (s *Store) Lookup(ctx context.Context, token string, now time.Time) (dialog
 	if r != nil {
 		if !now.Before(r.ExpiresAt) {
 			out.Status = dialog.HeldExpired
+			return out, nil
+		}
+		if r.Registrant == by {
+			out.Status = dialog.HeldOwn
 			return out, nil
 		}
 		out.Status, out.Topic = dialog.HeldOpen, r.Request.Topic

@@ -17,6 +17,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// Errors name no key: a key holds a chat id ("telegram:2201"), and errors
+// end up in logs, where a chat is named only by a keyed hash.
+
 // ErrConflict means the record changed since it was loaded: load it again,
 // redo the change and save again.
 var ErrConflict = errors.New("session changed concurrently")
@@ -72,7 +75,7 @@ func New(rdb redis.UniversalClient, prefix string, ttl time.Duration) *Store {
 func (s *Store) Load(ctx context.Context, key string) ([]byte, int64, error) {
 	vals, err := s.rdb.HMGet(ctx, s.prefix+key, "v", "d").Result()
 	if err != nil {
-		return nil, 0, fmt.Errorf("load session %s: %w", key, err)
+		return nil, 0, fmt.Errorf("load session: %w", err)
 	}
 	if vals[0] == nil {
 		return nil, 0, nil
@@ -80,11 +83,11 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, int64, error) {
 	vs, ok1 := vals[0].(string)
 	ds, ok2 := vals[1].(string)
 	if !ok1 || !ok2 {
-		return nil, 0, fmt.Errorf("load session %s: malformed record", key)
+		return nil, 0, errors.New("load session: malformed record")
 	}
 	version, err := strconv.ParseInt(vs, 10, 64)
 	if err != nil {
-		return nil, 0, fmt.Errorf("load session %s: bad version %q", key, vs)
+		return nil, 0, fmt.Errorf("load session: bad version %q", vs)
 	}
 	return []byte(ds), version, nil
 }
@@ -94,7 +97,7 @@ func (s *Store) Load(ctx context.Context, key string) ([]byte, int64, error) {
 // changes nothing. Every save restarts the record's TTL.
 func (s *Store) Save(ctx context.Context, key string, data []byte, version int64) (int64, error) {
 	if version < 0 {
-		return 0, fmt.Errorf("save session %s: negative version %d", key, version)
+		return 0, fmt.Errorf("save session: negative version %d", version)
 	}
 	if data == nil {
 		// Lua cannot tell nil from empty; keep Load's "nil means missing" true.
@@ -102,10 +105,10 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, version int64
 	}
 	nv, err := s.save.Run(ctx, s.rdb, []string{s.prefix + key}, version, data, s.ttl.Milliseconds()).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("save session %s: %w", key, err)
+		return 0, fmt.Errorf("save session: %w", err)
 	}
 	if nv < 0 {
-		return 0, fmt.Errorf("save session %s at version %d: %w", key, version, ErrConflict)
+		return 0, fmt.Errorf("save session at version %d: %w", version, ErrConflict)
 	}
 	return nv, nil
 }
@@ -114,7 +117,7 @@ func (s *Store) Save(ctx context.Context, key string, data []byte, version int64
 // writer still holding the old version then gets ErrConflict on Save.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.rdb.Del(ctx, s.prefix+key).Err(); err != nil {
-		return fmt.Errorf("delete session %s: %w", key, err)
+		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
 }
@@ -137,7 +140,7 @@ func (s *Store) MarkDelivered(ctx context.Context, ds ...Delivery) error {
 		return nil
 	case 1:
 		if err := s.mark.Run(ctx, s.rdb, []string{s.prefix + ds[0].Key}, ds[0].Seq).Err(); err != nil {
-			return fmt.Errorf("mark delivered %s: %w", ds[0].Key, err)
+			return fmt.Errorf("mark delivered: %w", err)
 		}
 		return nil
 	}
@@ -171,7 +174,7 @@ func (s *Store) Delivered(ctx context.Context, key string) (int64, error) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("delivered %s: %w", key, err)
+		return 0, fmt.Errorf("delivered: %w", err)
 	}
 	return v, nil
 }

@@ -205,7 +205,8 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 func (c *Channel) Notify(ctx context.Context, chatID, text string) error {
 	id, err := strconv.ParseInt(chatID, 10, 64)
 	if err != nil {
-		return fmt.Errorf("notify: chat id %q: %w", chatID, err)
+		// Not the id or the parse error, which quotes it: errors reach logs.
+		return errors.New("notify: the chat id is not a number")
 	}
 	if !c.send(ctx, id, dialog.Reply{Text: text}) {
 		return fmt.Errorf("notify chat %s: not sent", c.chatHash(id))

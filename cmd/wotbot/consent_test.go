@@ -129,3 +129,65 @@ func TestConsentDeclaredGoesAtOnce(t *testing.T) {
 		t.Fatal("unexpected markup")
 	}
 }
+
+// Issue 11, item 2: the registrant opens their own link in their own chat.
+// They are told kindly to forward it; saying "Ja" there sends nothing to
+// staff; the link still works for the person.
+func TestConsentLinkOwnChatRefused(t *testing.T) {
+	e := newEnv(t)
+	registrant, person := "reg-"+randomID(), "person-"+randomID()
+	token := registerNeighbour(t, e, registrant, monday)
+
+	c := e.chat(t, registrant, "--now", monday)
+	own := c.say("/start " + token)
+	if step(own) == "other_confirm" || !contains(own, "door") {
+		t.Errorf("registrant's own link: %+v", own)
+	}
+	c.say("Ja")
+	if n := len(e.entries(t)); n != 0 {
+		t.Fatalf("%d requests reached staff after the registrant said yes for the person", n)
+	}
+	c.close()
+
+	p := e.chat(t, person, "--now", monday)
+	expectStep(t, p.say("/start "+token), "other_confirm")
+	expectStep(t, p.say("Ja"), "done")
+	got := e.entries(t)
+	if len(got) != 1 || got[0].OtherContact == nil || got[0].OtherContact.ChatID != person {
+		t.Fatalf("entries = %+v", got)
+	}
+}
+
+// Issue 11, item 6: a registrant's name cannot carry a link to the person,
+// and what the person reads of the registrant is marked as theirs.
+func TestConsentLinkNameIsNoLink(t *testing.T) {
+	e := newEnv(t)
+	c := e.chat(t, "reg-"+randomID(), "--now", monday)
+	for _, m := range []string{"/aanmelden", "Voor iemand anders", "Ja", "Ik stuur een link door", "Anna", "Wonen", "Haar huis is vochtig.", "1"} {
+		c.say(m)
+	}
+	for _, bad := range []string{"https://wot-schiedam.example/login?verify=1", "wot-schiedam.example", "@wot_schiedam", "\u3164"} {
+		if l := c.say(bad); step(l) != "name" {
+			t.Fatalf("name %q accepted: %+v", bad, l)
+		}
+	}
+	expectStep(t, c.say("Piet Jansen"), "phone")
+	for _, m := range []string{"0612345678", "1", "Ja"} {
+		c.say(m)
+	}
+	done := c.say("Versturen")
+	var token string
+	for _, l := range done {
+		if m := tokenRe.FindStringSubmatch(l.Text); m != nil {
+			token = m[1]
+		}
+	}
+	if token == "" {
+		t.Fatalf("no link in %+v", done)
+	}
+	p := e.chat(t, "person-"+randomID(), "--now", monday)
+	greet := p.say("/start " + token)
+	if !contains(greet, `"Piet"`) || contains(greet, "Jansen") {
+		t.Fatalf("greeting does not quote the registrant's first name: %+v", greet)
+	}
+}
