@@ -291,7 +291,13 @@ type sendRequest struct {
 type sendResponse struct {
 	OK     bool   `json:"ok,omitempty"`
 	Notice string `json:"notice,omitempty"`
+	// Retry asks the page to send the same message (same id) again.
+	Retry bool `json:"retry,omitempty"`
 }
+
+// errNotStored: a turn ran but its replies could not be added to the
+// transcript.
+var errNotStored = errors.New("replies not stored")
 
 // maxID keeps message ids exact in a JavaScript number.
 const maxID = 1<<53 - 1
@@ -340,6 +346,12 @@ func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
 	}
 	in := bot.Inbound{Channel: ChannelName, ChatID: chat, Lang: lang, LangChosen: chosen, Seq: req.ID, Msg: msg}
 	if notice, err := c.turn(r.Context(), in, &echo); err != nil {
+		if errors.Is(err, errNotStored) {
+			// The turn happened; only its replies are not in the
+			// transcript. The same message id again brings them, once.
+			c.reply(w, http.StatusServiceUnavailable, sendResponse{Retry: true})
+			return
+		}
 		c.reply(w, http.StatusServiceUnavailable, sendResponse{Notice: notice})
 		return
 	}
@@ -369,7 +381,7 @@ func (c *Channel) turn(ctx context.Context, in bot.Inbound, echo *Entry) (string
 	}
 	if _, err := c.store.Append(ctx, in.ChatID, in.Seq, entries...); err != nil {
 		c.log.Error("store web replies", "chat", logChat(in.ChatID), "update", in.Seq, "err", err)
-		return c.joined(in.Lang, replies), err
+		return "", fmt.Errorf("%w: %w", errNotStored, err)
 	}
 	c.hub.wake(in.ChatID) // this replica's pages at once; others by the publish
 	if dt, ok := c.h.(deliveryTracker); ok {

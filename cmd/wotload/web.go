@@ -222,7 +222,11 @@ func (e *webEnv) run(ctx context.Context, rng *rand.Rand, p profile, ip string) 
 				out.err = fmt.Errorf("%s: %w", st.label, ctx.Err())
 				return out
 			}
-			seq++
+			// A message sent again after "not working now" keeps its id, as
+			// the page does: if the first try took effect, it counts once.
+			if try == 0 {
+				seq++
+			}
 			msg := map[string]any{"id": seq, "text": st.text}
 			if st.press != "" {
 				msg = map[string]any{"id": seq, "option": st.press, "label": st.press}

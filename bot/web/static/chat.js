@@ -19,6 +19,7 @@
   var busy = false;
   var focusAfter = false; // the resident answered with a button: move focus on
   var focusTimer = 0;
+  var failed = null;      // the last message that was not sent: sent again, it keeps its id
 
   form.hidden = false;
   forget.hidden = false;
@@ -120,8 +121,15 @@
     submit({ option: b.value, label: b.getAttribute('data-option') });
   }
 
+  function same(a, b) {
+    return a && b && a.text === b.text && a.option === b.option;
+  }
+
   function submit(msg) {
-    msg.id = nextID();
+    // The same message again after "it did not work" keeps its id: if the
+    // first try did reach the bot after all, it is not handled twice.
+    msg.id = same(failed, msg) ? failed.id : nextID();
+    failed = null;
     echo(msg.id, msg.text !== undefined ? msg.text : msg.label);
     queue.push(msg);
     pump();
@@ -140,6 +148,7 @@
   }
 
   function unsend(msg, text) {
+    failed = msg;
     var el = log.querySelector('.msg[data-seq="' + msg.id + '"]');
     if (el) { el.remove(); }
     delete shown[msg.id];
@@ -159,6 +168,10 @@
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (r.ok) { notice(''); done(); return; }
+        if (body.retry && attempt < 5) { // handled, replies not stored: the same id again brings them
+          setTimeout(function () { post(msg, attempt + 1); }, 500 * (attempt + 1));
+          return;
+        }
         unsend(msg, body.notice || T.failed);
       });
     }, function () {
