@@ -145,3 +145,27 @@ func onlyChat(t *testing.T, r *replica) string {
 	t.Fatal("no open event stream")
 	return ""
 }
+
+// One address cannot open new sessions without end: each costs a greeting
+// turn and a session in Redis.
+func TestNewSessionsLimitedPerAddress(t *testing.T) {
+	s := bottest.New(t)
+	r := newReplica(t, s, s.Conversations, redistest.Prefix(t)+"web:", Config{AddrLimit: 3})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var codes []int
+	for i := 0; i < 4; i++ {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.srv.URL+"/chat/events", nil)
+		resp, err := http.DefaultClient.Do(req) // no cookie jar: a new session each time
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, resp.StatusCode)
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+		}
+	}
+	if codes[2] != http.StatusOK || codes[3] != http.StatusTooManyRequests {
+		t.Fatalf("new sessions from one address: %v", codes)
+	}
+}

@@ -165,9 +165,15 @@ var sidRe = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 // session returns the request's session id, making a new one (and setting
 // its cookie) when it has none.
 func (c *Channel) session(w http.ResponseWriter, r *http.Request) string {
+	sid, _ := c.sessionNew(w, r)
+	return sid
+}
+
+// sessionNew is session, and whether the session is new.
+func (c *Channel) sessionNew(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if ck, err := r.Cookie(cookieName); err == nil && sidRe.MatchString(ck.Value) {
 		c.setCookie(w, r, ck.Value) // keeps it alive as long as the transcript
-		return ck.Value
+		return ck.Value, false
 	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -175,7 +181,7 @@ func (c *Channel) session(w http.ResponseWriter, r *http.Request) string {
 	}
 	sid := base64.RawURLEncoding.EncodeToString(b[:])
 	c.setCookie(w, r, sid)
-	return sid
+	return sid, true
 }
 
 func (c *Channel) setCookie(w http.ResponseWriter, r *http.Request, sid string) {
@@ -426,7 +432,13 @@ var entryIDRe = regexp.MustCompile(`^[0-9]{1,20}-[0-9]{1,20}$`)
 // new entry as it comes.
 func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 	lang, chosen := c.lang(r)
-	sid := c.session(w, r)
+	sid, fresh := c.sessionNew(w, r)
+	// A new session costs a turn (the greeting) and a session in Redis:
+	// an address that opens many is slowed down like one that posts many.
+	if fresh && !c.perAddr.allow("new:"+c.clientAddr(r), c.now()) {
+		c.slowDown(w, lang)
+		return
+	}
 	chat := chatOf(sid)
 	if c.hub.count(chat) >= c.cfg.StreamsPerChat {
 		c.slowDown(w, lang)
@@ -451,12 +463,12 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if _, err := io.WriteString(w, "retry: 2000\n\n"); err != nil {
 		return
 	}
-	fresh := after == "0"
+	fromStart := after == "0"
 	n, _, err := c.pushNew(ctx, w, rc, chat, &after)
 	if err != nil {
 		return
 	}
-	if fresh && n == 0 {
+	if fromStart && n == 0 {
 		// A new chat: the bot opens it, once (two tabs at once greet once).
 		in := bot.Inbound{Channel: ChannelName, ChatID: chat, Lang: lang, LangChosen: chosen, Seq: 1,
 			Msg: dialog.Message{Kind: dialog.KindText, Text: c.greeting}}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"context"
 	"net"
 	"net/http"
@@ -31,7 +32,9 @@ func BenchmarkWebEventStreams(b *testing.B) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(binary, "web", "--addr", addr)
-	cmd.Env = append(os.Environ(), "REDIS_URL="+url, "HANDOFF_STREAM=bench:web:handoff", "SESSION_TTL=10m",
+	// Each page reports its own address, as a load balancer would: one
+	// address may open only so many new sessions.
+	cmd.Env = append(os.Environ(), "REDIS_URL="+url, "HANDOFF_STREAM=bench:web:handoff", "SESSION_TTL=10m", "WEB_CLIENT_IP_HEADER=X-Forwarded-For",
 		"OUTBOX_PATH="+filepath.Join(b.TempDir(), "outbox.jsonl"))
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -54,8 +57,9 @@ func BenchmarkWebEventStreams(b *testing.B) {
 	ready := make(chan struct{}, pages)
 	idle, _ := procMemory(b, cmd.Process.Pid)
 	b.ResetTimer()
-	for range pages {
+	for i := range pages {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/chat/events", nil)
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.0.%d.%d", i/256, i%256))
 		resp, err := client.Do(req)
 		if err != nil {
 			b.Fatal(err)
