@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
