@@ -44,6 +44,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/locales"
@@ -81,14 +83,16 @@ type Channel struct {
 	static   http.Handler
 	csp      string
 	greeting string // the first message of a new chat
+	m        *metrics
 	// stopping closes when Run ends: open event streams end, so a stop
 	// does not wait for pages that never leave.
 	stopping chan struct{}
 }
 
 // New builds the web chat. facts fill the page's phone number and address
-// (knowledge.Base.TemplateFacts).
-func New(cfg Config, h Handler, store *Store, cat *locales.Catalog, facts map[string]any, log *slog.Logger) (*Channel, error) {
+// (knowledge.Base.TemplateFacts). Its metrics go to reg (nil: a private
+// registry).
+func New(cfg Config, h Handler, store *Store, cat *locales.Catalog, facts map[string]any, log *slog.Logger, reg ...prometheus.Registerer) (*Channel, error) {
 	if h == nil || store == nil || cat == nil {
 		return nil, errors.New("web: handler, store and catalog are required")
 	}
@@ -101,10 +105,18 @@ func New(cfg Config, h Handler, store *Store, cat *locales.Catalog, facts map[st
 		return nil, fmt.Errorf("web page: %w", err)
 	}
 	static, _ := fs.Sub(assets, "static")
+	var r prometheus.Registerer = prometheus.NewRegistry()
+	if len(reg) > 0 && reg[0] != nil {
+		r = reg[0]
+	}
+	m, err := newMetrics(r)
+	if err != nil {
+		return nil, err
+	}
 	c := &Channel{cfg: cfg, h: h, store: store, cat: cat, facts: facts, log: log, now: time.Now,
 		hub: newHub(), perChat: newLimiter(cfg.RateLimit, cfg.RateWindow), perAddr: newLimiter(cfg.AddrLimit, cfg.RateWindow),
-		stopping: make(chan struct{}),
-		page:     page, static: http.StripPrefix("/chat/static/", http.FileServerFS(static)), greeting: "/start"}
+		stopping: make(chan struct{}), m: m,
+		page: page, static: http.StripPrefix("/chat/static/", http.FileServerFS(static)), greeting: "/start"}
 	ancestors := "'self'"
 	for _, o := range cfg.EmbedOrigins {
 		ancestors += " " + o
@@ -311,6 +323,7 @@ const maxID = 1<<53 - 1
 func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
 	lang, chosen := c.lang(r)
 	if !sameOrigin(r) {
+		c.m.messages.WithLabelValues("refused").Inc()
 		c.reply(w, http.StatusForbidden, sendResponse{Notice: c.cat.T(lang, "web.reload", c.facts)})
 		return
 	}
@@ -371,10 +384,12 @@ func (c *Channel) turn(ctx context.Context, in bot.Inbound, echo *Entry) (string
 	unlock := c.locks.lock(in.ChatID)
 	defer unlock()
 	if done, err := c.store.Answered(ctx, in.ChatID, in.Seq); err == nil && done {
+		c.m.messages.WithLabelValues("repeat").Inc()
 		return "", nil // sent again after a lost answer: it is in the transcript
 	}
 	replies, err := c.h.Handle(ctx, in)
 	if err != nil {
+		c.m.messages.WithLabelValues("failed").Inc()
 		c.log.Error("handle web message", "chat", logChat(in.ChatID), "update", in.Seq, "err", err)
 		return c.joined(in.Lang, replies), err
 	}
@@ -386,6 +401,7 @@ func (c *Channel) turn(ctx context.Context, in bot.Inbound, echo *Entry) (string
 		entries = append(entries, Entry{From: "bot", Text: rep.Text, Options: rep.Options, Step: string(rep.Step), Ref: rep.Ref, Seq: in.Seq})
 	}
 	if _, err := c.store.Append(ctx, in.ChatID, in.Seq, entries...); err != nil {
+		c.m.messages.WithLabelValues("failed").Inc()
 		c.log.Error("store web replies", "chat", logChat(in.ChatID), "update", in.Seq, "err", err)
 		return "", fmt.Errorf("%w: %w", errNotStored, err)
 	}
@@ -395,6 +411,8 @@ func (c *Channel) turn(ctx context.Context, in bot.Inbound, echo *Entry) (string
 			c.log.Warn("mark web replies delivered", "chat", logChat(in.ChatID), "err", err)
 		}
 	}
+	c.m.messages.WithLabelValues("ok").Inc()
+	c.m.latency.Observe(time.Since(start).Seconds())
 	if c.log.Enabled(ctx, slog.LevelDebug) {
 		c.log.Debug("web message handled", "chat", logChat(in.ChatID), "update", in.Seq, "replies", len(replies), "latency_ms", time.Since(start).Milliseconds())
 	}
@@ -415,6 +433,7 @@ func (c *Channel) joined(lang string, replies []dialog.Reply) string {
 }
 
 func (c *Channel) slowDown(w http.ResponseWriter, lang string) {
+	c.m.messages.WithLabelValues("slowed").Inc()
 	w.Header().Set("Retry-After", "10")
 	c.reply(w, http.StatusTooManyRequests, sendResponse{Notice: c.cat.T(lang, "web.slow_down", nil)})
 }
@@ -453,6 +472,8 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	wake := c.hub.add(chat)
 	defer c.hub.remove(chat, wake)
+	c.m.streams.Inc()
+	defer c.m.streams.Dec()
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

@@ -75,7 +75,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 	}
 	var wch *web.Channel
 	if webOn {
-		if wch, err = c.webChannel(wcfg, st, conv, handler, log); err != nil {
+		if wch, err = c.webChannel(wcfg, st, conv, handler, log, reg); err != nil {
 			return err
 		}
 		opts = append(opts, telegram.WithHandle("/chat/", wch.Handler()), telegram.WithHandle("/chat", wch.Handler()))

@@ -58,7 +58,10 @@ func webCmd(ctx context.Context, args []string, env func(string) string, stderr 
 	if !st.embedded {
 		defer useOutbox(ctx, env, conv, log)()
 	}
-	ch, err := c.webChannel(cfg, st, conv, conv, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	conv.Metrics = bot.NewMetrics(reg)
+	ch, err := c.webChannel(cfg, st, conv, conv, log, reg)
 	if err != nil {
 		return err
 	}
@@ -74,6 +77,7 @@ func webCmd(ctx context.Context, args []string, env func(string) string, stderr 
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/chat/", http.StatusFound)
 	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := st.rdb.Ping(r.Context()).Err(); err != nil {
 			http.Error(w, "unhealthy", http.StatusServiceUnavailable)
@@ -94,10 +98,10 @@ func webCmd(ctx context.Context, args []string, env func(string) string, stderr 
 // messages (conv, or the desk's router in front of it), conv pushes notices
 // to it, and /vergeet erases its transcript too. Its transcript is kept as
 // long as the consent text says requests are (RETENTION_DAYS).
-func (c *core) webChannel(cfg web.Config, st *storage, conv *bot.Conversations, handler web.Handler, log *slog.Logger) (*web.Channel, error) {
+func (c *core) webChannel(cfg web.Config, st *storage, conv *bot.Conversations, handler web.Handler, log *slog.Logger, reg prometheus.Registerer) (*web.Channel, error) {
 	store := c.webStore(st)
 	cfg.Keep = store.Keep()
-	ch, err := web.New(cfg, handler, store, c.catalog, c.knowledge.TemplateFacts(), log)
+	ch, err := web.New(cfg, handler, store, c.catalog, c.knowledge.TemplateFacts(), log, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +182,7 @@ func serveWebOnly(ctx context.Context, cfg web.Config, env func(string) string, 
 	if cr, ok := c.engine.Classifier.(interface{ IsCrisis(string) bool }); ok {
 		router.Crisis = cr.IsCrisis
 	}
-	ch, err := c.webChannel(cfg, st, conv, router, log)
+	ch, err := c.webChannel(cfg, st, conv, router, log, reg)
 	if err != nil {
 		return err
 	}
