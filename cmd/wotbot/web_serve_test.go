@@ -83,7 +83,7 @@ func TestServeWebChat(t *testing.T) {
 				t.Fatalf("no chat page: %.200s", page)
 			}
 			getOK(t, base+"/healthz")
-			if m := getOK(t, base+"/metrics"); !strings.Contains(m, "wotbot_web_messages_total") || !strings.Contains(m, "wotbot_web_event_streams") {
+			if m := getOK(t, base+"/metrics"); !strings.Contains(m, "wotbot_web_handle_seconds") || !strings.Contains(m, "wotbot_web_event_streams") {
 				t.Errorf("no web chat metrics on /metrics")
 			}
 			resp, err := http.Get(base + "/chat/")
