@@ -34,6 +34,9 @@ type Inbound struct {
 	// redelivery has no effect.
 	Seq int64
 	Msg dialog.Message
+	// ReplyTo is the text of the message this one answers (a Telegram
+	// reply), so the staff desk can tell which resident a reply is for.
+	ReplyTo string
 }
 
 // SessionStore keeps one record per chat with optimistic concurrency.

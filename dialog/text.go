@@ -14,14 +14,22 @@ const maxInput = 4000
 
 // clean makes a message safe to keep: valid UTF-8, no control characters
 // (newlines and tabs become spaces unless keepNewlines), trimmed, capped.
-func clean(s string, keepNewlines bool) string {
+func clean(s string, keepNewlines bool) string { return cleanUpTo(s, keepNewlines, maxInput) }
+
+// CleanText is the cleaning intake text gets (control characters and
+// invisible direction marks removed, newlines kept), without the cap: for
+// text passed from one person to another, such as the staff relay.
+func CleanText(s string) string { return cleanUpTo(s, true, -1) }
+
+// cleanUpTo is clean with a cap of limit runes (none when negative).
+func cleanUpTo(s string, keepNewlines bool, limit int) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
-		if n >= maxInput {
+		if limit >= 0 && n >= limit {
 			break
 		}
 		switch {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"time"
 
@@ -104,9 +105,11 @@ func msTime(s string) time.Time {
 	return time.UnixMilli(ms)
 }
 
-// claimScript: the first claim wins. KEYS: req, staff:<uid>, relay:<ch>:<chat>,
+// claimScript: the first claim wins. KEYS: req, relays:<uid>, relay:<ch>:<chat>,
 // notify. ARGV: uid, name, now ms, id, lang, ref, relay (1/0).
-// Returns {won|status, name of whoever has it}.
+// Returns {won|status, name of whoever has it}. The request joins the
+// staff member's set of open relays; a relay the resident's chat had with
+// the same staff member before leaves it (one relay per resident chat).
 var claimScript = redis.NewScript(`
 local v = redis.call('HMGET', KEYS[1], 'status', 'claimed_name')
 if not v[1] then return {'gone', ''} end
@@ -114,7 +117,9 @@ if v[1] ~= 'open' then return {v[1], v[2] or ''} end
 redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[1], 'claimed_name', ARGV[2], 'claimed_at', ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
 if ARGV[7] == '1' then
-  redis.call('SET', KEYS[2], ARGV[4])
+  local old = redis.call('HMGET', KEYS[3], 'id', 'staff')
+  if old[1] and old[2] == ARGV[1] then redis.call('SREM', KEYS[2], old[1]) end
+  redis.call('SADD', KEYS[2], ARGV[4])
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[3], 'id', ARGV[4], 'staff', ARGV[1], 'name', ARGV[2], 'lang', ARGV[5], 'ref', ARGV[6])
 end
@@ -150,7 +155,7 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 	relay := by.ID != 0 && d.notify[req.Channel] != nil
 	now := d.now()
 	out, err := claimScript.Run(ctx, d.rdb,
-		[]string{d.key("req", id), d.key("staff", strconv.FormatInt(by.ID, 10)), d.key("relay", req.Channel, req.ChatID), d.key("notify")},
+		[]string{d.key("req", id), d.relaysKey(by.ID), d.key("relay", req.Channel, req.ChatID), d.key("notify")},
 		by.ID, by.Name, now.UnixMilli(), id, req.Language, ref, boolStr(relay)).StringSlice()
 	if err != nil {
 		return res, fmt.Errorf("claim %s: %w", ref, err)
@@ -194,24 +199,30 @@ func (d *Desk) tellClaimed(ctx context.Context, rec *Record) {
 	d.rdb.ZRem(ctx, d.key("notify"), rec.ID)
 }
 
-// editPost changes the staff post (no-op without one).
-func (d *Desk) editPost(ctx context.Context, msgID int, text string) {
+// editPost changes the staff post (no-op without one), in the background
+// and in order with the desk's notes (see later).
+func (d *Desk) editPost(_ context.Context, msgID int, text string) {
 	if d.send == nil || msgID == 0 || d.cfg.StaffChat == 0 {
 		return
 	}
-	if err := d.send.EditMessage(ctx, d.cfg.StaffChat, msgID, text); err != nil {
-		d.log.Warn("edit staff post", "msg", msgID, "err", err)
-	}
+	d.later("edit staff post", func(ctx context.Context) {
+		if err := d.send.EditMessage(ctx, d.cfg.StaffChat, msgID, text); err != nil {
+			d.log.Warn("edit staff post", "msg", msgID, "err", err)
+		}
+	})
 }
 
-// staffNote posts a note in the staff chat, as a reply to the post.
-func (d *Desk) staffNote(ctx context.Context, replyTo int, text string) {
+// staffNote posts a note in the staff chat, as a reply to a message (the
+// post, usually), in the background and in order (see later).
+func (d *Desk) staffNote(_ context.Context, replyTo int, text string) {
 	if d.send == nil || d.cfg.StaffChat == 0 {
 		return
 	}
-	if _, err := d.send.SendMessage(ctx, d.cfg.StaffChat, text, nil, replyTo); err != nil {
-		d.log.Warn("post staff note", "err", err)
-	}
+	d.later("staff note", func(ctx context.Context) {
+		if _, err := d.send.SendMessage(ctx, d.cfg.StaffChat, text, nil, replyTo); err != nil {
+			d.log.Warn("post staff note", "err", err)
+		}
+	})
 }
 
 // relay is an open conversation between a resident and a staff member.
@@ -233,16 +244,42 @@ func (d *Desk) relayOf(ctx context.Context, channel, chatID string) (*relay, err
 	return &relay{ID: h["id"], Ref: h["ref"], Lang: h["lang"], Name: h["name"], Staff: staff, Channel: channel, ChatID: chatID}, nil
 }
 
-// relayOfStaff finds the relay a staff member runs (their latest claim).
-func (d *Desk) relayOfStaff(ctx context.Context, staffID int64) (*relay, *Record, error) {
-	id, err := d.rdb.Get(ctx, d.key("staff", strconv.FormatInt(staffID, 10))).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil, nil
-	}
+func (d *Desk) relaysKey(staffID int64) string {
+	return d.key("relays", strconv.FormatInt(staffID, 10))
+}
+
+// openRelay is one of a staff member's open relays, with its request.
+type openRelay struct {
+	*relay
+	rec *Record
+}
+
+// relaysOfStaff lists the relays a staff member has open, oldest claim
+// first. Ids whose relay has ended or moved on are dropped from the set.
+func (d *Desk) relaysOfStaff(ctx context.Context, staffID int64) ([]openRelay, error) {
+	key := d.relaysKey(staffID)
+	ids, err := d.rdb.SMembers(ctx, key).Result()
 	if err != nil {
-		return nil, nil, fmt.Errorf("load staff relay: %w", err)
+		return nil, fmt.Errorf("load staff relays: %w", err)
 	}
-	return d.relayOfRequest(ctx, id)
+	// A relay opened before relays were kept as a set.
+	if old, err := d.rdb.Get(ctx, d.key("staff", strconv.FormatInt(staffID, 10))).Result(); err == nil && !slices.Contains(ids, old) {
+		ids = append(ids, old)
+	}
+	var out []openRelay
+	for _, id := range ids {
+		rel, rec, err := d.relayOfRequest(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if rel == nil || rel.Staff != staffID {
+			d.rdb.SRem(ctx, key, id)
+			continue
+		}
+		out = append(out, openRelay{rel, rec})
+	}
+	slices.SortFunc(out, func(a, b openRelay) int { return a.rec.ClaimedAt.Compare(b.rec.ClaimedAt) })
+	return out, nil
 }
 
 func (d *Desk) relayOfRequest(ctx context.Context, id string) (*relay, *Record, error) {
@@ -260,52 +297,82 @@ func (d *Desk) relayOfRequest(ctx context.Context, id string) (*relay, *Record, 
 	return rel, rec, nil
 }
 
-// toResident sends a staff member's message to the resident.
+// toResident sends a staff member's message to the resident, cleaned as
+// intake text is, in as many messages as Telegram's limit needs.
 func (d *Desk) toResident(ctx context.Context, rel *relay, text string) error {
 	n := d.notify[rel.Channel]
 	if n == nil {
 		return fmt.Errorf("relay %s: channel %s cannot be reached", rel.Ref, rel.Channel)
 	}
-	msg := d.cat.T(rel.Lang, "desk.relay.from_staff", map[string]any{"Name": rel.Name, "Text": text})
-	if err := n.Notify(ctx, rel.ChatID, msg); err != nil {
-		return fmt.Errorf("relay %s to resident: %w", rel.Ref, err)
+	render := func(part string) string {
+		return d.cat.T(rel.Lang, "desk.relay.from_staff", map[string]any{"Name": rel.Name, "Text": part})
+	}
+	for _, part := range splitText(dialog.CleanText(text), maxMessage-utf16Len(render(""))) {
+		if err := n.Notify(ctx, rel.ChatID, render(part)); err != nil {
+			return fmt.Errorf("relay %s to resident: %w", rel.Ref, err)
+		}
 	}
 	return nil
 }
 
-// toStaff sends a resident's message to the staff member: in their private
-// chat with the bot, or, when the bot may not write there (they never
-// started it), as a reply to the post in the staff chat.
+// groupWait bounds how long a resident's message waits for the staff chat
+// (its pace, or Telegram's retry_after) before the resident is told to try
+// again: the resident's chat must not stall behind the staff group.
+const groupWait = 5 * time.Second
+
+// toStaff sends a resident's message to the staff member, cleaned as intake
+// text is and tagged with the reference, in as many messages as Telegram's
+// limit needs: in their private chat with the bot, or, when the bot may not
+// write there (they never started it), as a reply to the post in the staff
+// chat, where a reply to it reaches the resident.
 func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, crisis bool) error {
 	if d.send == nil {
 		return fmt.Errorf("relay %s: no Telegram sender", rel.Ref)
 	}
+	// No retry_after is slept in the resident's chat beyond this.
+	ctx, cancel := context.WithTimeout(ctx, 2*groupWait)
+	defer cancel()
 	id := "desk.relay.from_resident"
 	if crisis {
 		id = "desk.relay.from_resident_crisis"
 	}
-	msg := d.t(id, map[string]any{"Ref": html.EscapeString(rel.Ref), "Text": html.EscapeString(text)})
-	if _, err := d.send.SendMessage(ctx, rel.Staff, msg, nil, 0); err == nil {
-		return nil
+	render := func(part string) string {
+		return d.t(id, map[string]any{"Ref": html.EscapeString(rel.Ref), "Text": html.EscapeString(part)})
 	}
-	if _, err := d.send.SendMessage(ctx, d.cfg.StaffChat, msg, nil, msgID); err != nil {
-		return fmt.Errorf("relay %s to staff: %w", rel.Ref, err)
+	room := maxMessage - utf16Len(html.UnescapeString(render("")))
+	toGroup := false
+	for _, part := range splitText(dialog.CleanText(text), room) {
+		msg := render(part)
+		if !toGroup {
+			if _, err := d.send.SendMessage(ctx, rel.Staff, msg, nil, 0); err == nil {
+				continue
+			}
+			toGroup = true
+		}
+		gctx, cancel := context.WithTimeout(ctx, groupWait)
+		_, err := d.send.SendMessage(gctx, d.cfg.StaffChat, msg, nil, msgID)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("relay %s to staff: %w", rel.Ref, err)
+		}
 	}
 	return nil
 }
 
-// endRelayScript: KEYS relay, staff key; ARGV id. 1 when a relay was ended.
+// endRelayScript: KEYS relay, relays:<uid>, staff:<uid> (the key of
+// before relays were a set); ARGV id. 1 when a relay was ended.
 var endRelayScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+redis.call('SREM', KEYS[2], ARGV[1])
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 return 1
 `)
 
 // endRelay ends the relay of rel; false when it had ended already.
 func (d *Desk) endRelay(ctx context.Context, rel *relay) (bool, error) {
 	n, err := endRelayScript.Run(ctx, d.rdb,
-		[]string{d.key("relay", rel.Channel, rel.ChatID), d.key("staff", strconv.FormatInt(rel.Staff, 10))}, rel.ID).Int()
+		[]string{d.key("relay", rel.Channel, rel.ChatID), d.relaysKey(rel.Staff), d.key("staff", strconv.FormatInt(rel.Staff, 10))}, rel.ID).Int()
 	if err != nil {
 		return false, fmt.Errorf("end relay %s: %w", rel.Ref, err)
 	}

@@ -95,11 +95,12 @@ func TestClaimInStaffChat(t *testing.T) {
 	req, postID := e.posted(d)
 	ctx := context.Background()
 
-	// Not staff: refused, and told nothing about the request.
+	// Not staff: refused in a toast only they see, told nothing about the
+	// request; the staff chat gets no post.
 	d.HandleGroupUpdate(ctx, tap(stranger, "Piet", postID, claimData(req.Ref)))
-	note := e.waitText(staffChat, "Alleen medewerkers")
-	if strings.Contains(note.Text, req.Ref) || strings.Contains(note.Text, "Anna") {
-		t.Errorf("refusal leaks: %q", note.Text)
+	note := e.waitToast("cq"+fmt.Sprint(stranger, postID), "Alleen medewerkers")
+	if strings.Contains(note, req.Ref) || strings.Contains(note, "Anna") {
+		t.Errorf("refusal leaks: %q", note)
 	}
 	if _, err := d.Claim(ctx, req.Ref, Staff{ID: stranger, Name: "Piet"}); !errors.Is(err, ErrNotStaff) {
 		t.Errorf("Claim by non-staff: %v", err)
@@ -112,7 +113,15 @@ func TestClaimInStaffChat(t *testing.T) {
 	d.HandleGroupUpdate(ctx, tap(fatima, "Fatima", postID, claimData(req.Ref)))
 	e.waitText(staffChat, "Opgepakt door Fatima")
 	d.HandleGroupUpdate(ctx, tap(jan, "Jan", postID, claimData(req.Ref)))
-	e.waitText(staffChat, "Jan, "+req.Ref+" is al opgepakt door Fatima.")
+	e.waitToast("cq"+fmt.Sprint(jan, postID), "Jan, "+req.Ref+" is al opgepakt door Fatima.")
+	if err := d.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range e.api.Sent(staffChat) {
+		if m.Method == "sendMessage" && len(m.Data()) == 0 {
+			t.Errorf("a tap made a post in the staff chat: %q", m.Text)
+		}
+	}
 	e.waitText(residentID+1, "is opgepakt door Fatima van het WOT")
 	if n := strings.Count(fmt.Sprint(e.api.Sent(residentID+1)), "opgepakt"); n != 1 {
 		t.Errorf("resident told %d times", n)
@@ -258,4 +267,24 @@ func TestTerminalResidentCannotBeReached(t *testing.T) {
 	if rec.Notify != "unreachable" {
 		t.Errorf("not recorded: notify=%q", rec.Notify)
 	}
+}
+
+// waitToast waits for the answer to callback query id and checks it holds
+// sub; it returns the toast's text.
+func (e *env) waitToast(id, sub string) string {
+	e.t.Helper()
+	var text string
+	waitFor(e.t, func() bool {
+		for _, c := range e.api.Calls("answerCallbackQuery") {
+			if c.Params["callback_query_id"] == id {
+				text = c.Params["text"]
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(text, sub) {
+		e.t.Errorf("toast %q, want %q", text, sub)
+	}
+	return text
 }

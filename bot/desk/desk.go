@@ -20,8 +20,11 @@
 //	chat:<ch>:<chat>  set of a resident chat's request ids (/vergeet)
 //	forgot:<ch>:<chat> when the chat last said /vergeet (unread entries)
 //	relay:<ch>:<chat> hash id, staff, name, lang, ref: an open relay
-//	staff:<user id>   the request id a staff member relays for
+//	relays:<user id>  set of the request ids a staff member has open relays for
+//	staff:<user id>   the one relay of a staff member, from before relays:
+//	                  (read and ended, never written)
 //	notify            ids whose resident was not yet told of the claim
+//	pace:<chat id>    hash tat, hold: the staff chat's pace, shared by desks
 //
 // Exactly once: a request is acknowledged on the stream only after its post
 // succeeded, and a post is made only while the hash has no staff message id.
@@ -40,6 +43,7 @@ import (
 	"html"
 	"log/slog"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,6 +103,10 @@ type Config struct {
 	Workers    int // posts in flight; default 16
 	// StaffLang is the language of staff-chat messages; default "nl".
 	StaffLang string
+	// StaffChatPerMinute paces what the desk sends to the staff chat:
+	// Telegram allows a bot about 20 messages a minute in one group.
+	// Default 20.
+	StaffChatPerMinute int
 }
 
 func (c *Config) defaults() {
@@ -130,6 +138,9 @@ func (c *Config) defaults() {
 	if c.Workers <= 0 {
 		c.Workers = 16
 	}
+	if c.StaffChatPerMinute <= 0 {
+		c.StaffChatPerMinute = 20
+	}
 }
 
 // Desk is the staff desk. It is safe for concurrent use; several desks may
@@ -146,6 +157,7 @@ type Desk struct {
 	notify  map[string]bot.Notifier
 	posted  func(ref string) // test and benchmark hook
 	groupOK sync.Once
+	staffQ  laterQueue // notes and edits in the staff chat
 }
 
 // Deps are what a desk works with besides Redis.
@@ -171,6 +183,12 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 	}
 	if d.now == nil {
 		d.now = time.Now
+	}
+	if p, ok := d.send.(interface{ SetGroupRate(int) }); ok {
+		p.SetGroupRate(cfg.StaffChatPerMinute)
+	}
+	if p, ok := d.send.(interface{ SetGroupPacer(GroupPacer) }); ok && rdb != nil {
+		p.SetGroupPacer(redisPace{rdb: rdb, prefix: cfg.Prefix, perMinute: cfg.StaffChatPerMinute})
 	}
 	return d
 }
@@ -296,6 +314,12 @@ func (d *Desk) Run(ctx context.Context) error {
 			d.processBatch(ctx, s.Messages)
 		}
 	}
+	// Notes and edits still queued for the staff chat get a moment to go out.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := d.Flush(fctx); err != nil {
+		d.log.Warn("desk: staff chat notes not sent before stop", "err", err)
+	}
 	return nil
 }
 
@@ -347,7 +371,7 @@ func (d *Desk) processBatch(ctx context.Context, msgs []redis.XMessage) {
 		d.process(ctx, msgs[0])
 		return
 	}
-	sem := make(chan struct{}, d.cfg.Workers)
+	sem := make(chan struct{}, d.postWorkers())
 	var wg sync.WaitGroup
 	for _, m := range msgs {
 		sem <- struct{}{}
@@ -358,6 +382,17 @@ func (d *Desk) processBatch(ctx context.Context, msgs []redis.XMessage) {
 		}()
 	}
 	wg.Wait()
+}
+
+// postWorkers is how many posts may be in flight at once. A post holds its
+// request's "posting" lease (MinIdle) while it waits for the staff chat's
+// pace; were it to wait past the lease, another desk would post the
+// request again. So no more posts start than the pace lets out within half
+// the lease.
+func (d *Desk) postWorkers() int {
+	burst, perSec := groupBudget(d.cfg.StaffChatPerMinute)
+	n := float64(burst) + perSec*d.cfg.MinIdle.Seconds()/2
+	return max(1, min(d.cfg.Workers, int(n)))
 }
 
 // process handles one stream entry; it is acknowledged only when it needs
@@ -477,9 +512,36 @@ type claimInfo struct {
 	At   time.Time
 }
 
+// postRoom is how much of Telegram's 4,096 characters a post may fill,
+// leaving room for what is added to it later (claimed, closed).
+const postRoom = maxMessage - 200
+
 // postText is the staff post of a request: every field the resident gave,
-// escaped, because the chat reads it as HTML.
+// escaped, because the chat reads it as HTML. A story too long for one
+// message is shortened in the post (a post that does not fit would never
+// go out); staff read it whole with "wotbot staff show".
 func (d *Desk) postText(req dialog.Request, dup bool, claimed *claimInfo) string {
+	text := d.renderPost(req, dup, claimed)
+	story := []rune(req.Description)
+	keep := len(story)
+	note := d.t("desk.post.shortened", map[string]any{"Ref": req.Ref})
+	for over := visibleLen(text) - postRoom; over > 0 && keep > 0; over = visibleLen(text) - postRoom {
+		keep = max(keep-over, 0)
+		req.Description = strings.TrimSpace(string(story[:keep])) + "… " + note
+		text = d.renderPost(req, dup, claimed)
+	}
+	return text
+}
+
+var htmlTagRe = regexp.MustCompile(`<[^>]*>`)
+
+// visibleLen is the length Telegram counts of an HTML message: without
+// tags, entities as one character, in UTF-16 units.
+func visibleLen(s string) int {
+	return utf16Len(html.UnescapeString(htmlTagRe.ReplaceAllString(s, "")))
+}
+
+func (d *Desk) renderPost(req dialog.Request, dup bool, claimed *claimInfo) string {
 	e := html.EscapeString
 	lang := d.cfg.StaffLang
 	data := map[string]any{

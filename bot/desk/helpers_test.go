@@ -121,6 +121,8 @@ func (e *env) desk(consumer string, opts ...func(*Config, *Deps)) *Desk {
 		Stream: e.stream, Consumer: consumer, Prefix: "{" + e.prefix + "desk}:", StaffChat: staffChat,
 		Staff: map[int64]bool{fatima: true, jan: true}, MinIdle: 200 * time.Millisecond,
 		SweepEvery: time.Hour,
+		// Tests post in bursts; TestGroupPostsArePaced tests the pace.
+		StaffChatPerMinute: 600000,
 	}
 	deps := Deps{Sender: e.sender, Catalog: cat, Calendar: kb, Facts: kb.TemplateFacts(),
 		Log: slog.New(slog.NewTextHandler(e.logs, nil)), Now: e.clock.Now,

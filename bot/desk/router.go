@@ -15,18 +15,22 @@ import (
 )
 
 // HandleGroupUpdate handles updates from the staff chat (plug it into
-// telegram.WithGroupHandler): "Oppakken" taps, and replies to a request's
-// post, which go to the resident once the replier has claimed it ("/sluit"
-// as such a reply ends the chat). Other groups are ignored.
+// telegram.WithGroupHandler, which runs it off the residents' path):
+// "Oppakken" taps, answered with a toast to the one who tapped, and staff
+// replies to a request's post or to a resident's message relayed there,
+// which go to the resident once the replier has claimed it ("/sluit" as
+// such a reply ends the chat). Every callback query is answered, so
+// Telegram stops its spinner; other groups are ignored.
 func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 	switch {
 	case upd.CallbackQuery != nil:
 		cq := upd.CallbackQuery
 		m := cq.Message.Message
 		if m == nil || m.Chat.ID != d.cfg.StaffChat || !strings.HasPrefix(cq.Data, claimPrefix) {
+			d.toast(ctx, cq.ID, "")
 			return
 		}
-		d.claimFromChat(ctx, cq.From, strings.TrimPrefix(cq.Data, claimPrefix), m.ID)
+		d.claimFromChat(ctx, cq, strings.TrimPrefix(cq.Data, claimPrefix), m.ID)
 	case upd.Message != nil:
 		m := upd.Message
 		if m.Chat.ID != d.cfg.StaffChat || m.From == nil || m.ReplyToMessage == nil || m.Text == "" {
@@ -35,29 +39,67 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 		if !d.isStaff(m.From.ID) {
 			return // say nothing: the chat is for staff
 		}
-		id, err := d.rdb.Get(ctx, d.key("msg", strconv.Itoa(m.ReplyToMessage.ID))).Result()
-		if err != nil {
-			return // a reply to something else than a post
+		id := d.requestOfGroupMessage(ctx, m.ReplyToMessage)
+		if id == "" {
+			return // a reply to something else than a request
 		}
 		rel, rec, err := d.relayOfRequest(ctx, id)
 		if err != nil || rec == nil {
 			return
 		}
-		if rel == nil || rel.Staff != m.From.ID {
-			who := rec.ClaimedName
-			if who == "" {
-				who = "-"
-			}
-			d.staffNote(ctx, rec.MsgID, d.t("desk.relay.not_yours", map[string]any{"Ref": rec.Request.Ref, "Name": escape(who)}))
-			return
+		ref := rec.Request.Ref
+		switch {
+		case rel != nil && rel.Staff == m.From.ID:
+			d.fromStaff(ctx, rel, telegram.CommandText(m.Text), func(text string) { d.staffNote(ctx, m.ID, text) })
+		case rec.Status == StatusOpen:
+			d.staffNote(ctx, m.ID, d.t("desk.relay.claim_first", map[string]any{"Ref": escape(ref)}))
+		case rel != nil || rec.Status == StatusClaimed && rec.ClaimedBy != m.From.ID:
+			d.staffNote(ctx, m.ID, d.t("desk.relay.not_yours", map[string]any{"Ref": escape(ref), "Name": escape(orDash(rec.ClaimedName))}))
+		default:
+			d.staffNote(ctx, m.ID, d.t("desk.relay.no_relay", map[string]any{"Ref": escape(ref)}))
 		}
-		d.fromStaff(ctx, rel, telegram.CommandText(m.Text), func(text string) { d.staffNote(ctx, rec.MsgID, text) })
 	}
 }
 
-// claimFromChat is a tap on "Oppakken". Telegram has already had its
-// callback answered; the outcome is said in the staff chat.
-func (d *Desk) claimFromChat(ctx context.Context, from models.User, ref string, postID int) {
+// requestOfGroupMessage is the request a staff-chat message is about: its
+// post, or a message tagged with its reference (a resident's message
+// relayed there, a note); "" when it is neither.
+func (d *Desk) requestOfGroupMessage(ctx context.Context, m *models.Message) string {
+	if id, err := d.rdb.Get(ctx, d.key("msg", strconv.Itoa(m.ID))).Result(); err == nil {
+		return id
+	}
+	refs := refsOfReplied(m.Text)
+	if len(refs) != 1 {
+		return ""
+	}
+	id, err := d.IDOf(ctx, refs[0])
+	if err != nil {
+		return ""
+	}
+	return id
+}
+
+// callbackAnswerer answers a button tap with a toast (Telegram's
+// answerCallbackQuery); *TelegramSender is one.
+type callbackAnswerer interface {
+	AnswerCallback(ctx context.Context, queryID, text string) error
+}
+
+// toast answers a tap; only the one who tapped sees text.
+func (d *Desk) toast(ctx context.Context, queryID, text string) {
+	a, ok := d.send.(callbackAnswerer)
+	if !ok || queryID == "" {
+		return
+	}
+	if err := a.AnswerCallback(ctx, queryID, text); err != nil {
+		d.log.Warn("answer button tap", "err", err)
+	}
+}
+
+// claimFromChat is a tap on "Oppakken". Whoever tapped hears the outcome in
+// a toast; the staff chat sees a won claim on the post.
+func (d *Desk) claimFromChat(ctx context.Context, cq *models.CallbackQuery, ref string, postID int) {
+	from := cq.From
 	name := strings.TrimSpace(from.FirstName)
 	if name == "" {
 		name = from.Username
@@ -66,19 +108,23 @@ func (d *Desk) claimFromChat(ctx context.Context, from models.User, ref string, 
 	switch {
 	case errors.Is(err, ErrNotStaff):
 		d.log.Info("claim refused: not staff", "ref", ref)
-		d.staffNote(ctx, postID, d.t("desk.claim.refused", nil))
+		d.toast(ctx, cq.ID, d.t("desk.claim.refused", nil))
 	case err != nil:
 		d.log.Warn("claim", "ref", ref, "err", err)
+		d.toast(ctx, cq.ID, d.t("desk.claim.failed", nil))
 	case !res.Won:
-		d.staffNote(ctx, postID, d.t("desk.claim.taken."+res.Status, map[string]any{
-			"Ref": escape(ref), "Name": escape(name), "First": escape(res.By)}))
+		d.toast(ctx, cq.ID, d.t("desk.claim.taken."+res.Status, map[string]any{
+			"Ref": ref, "Name": name, "First": res.By}))
+	default:
+		d.toast(ctx, cq.ID, d.t("desk.claim.won", map[string]any{"Ref": ref}))
 	}
 }
 
 // fromStaff carries out one message of a staff member in a relay; say
-// answers the staff member.
+// answers the staff member: which reference the message went to, or why
+// not.
 func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(string)) {
-	if strings.EqualFold(strings.TrimSpace(text), "/sluit") {
+	if cmd := strings.Fields(text); len(cmd) > 0 && strings.EqualFold(cmd[0], "/sluit") {
 		if err := d.CloseRelay(ctx, rel); err != nil {
 			d.log.Warn("close relay", "ref", rel.Ref, "err", err)
 			return
@@ -86,10 +132,15 @@ func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(
 		say(d.t("desk.relay.closed_staff", map[string]any{"Ref": rel.Ref}))
 		return
 	}
+	if strings.TrimSpace(text) == "" {
+		return
+	}
 	if err := d.toResident(ctx, rel, text); err != nil {
 		d.log.Warn("relay to resident", "ref", rel.Ref, "err", err)
 		say(d.t("desk.relay.failed", map[string]any{"Ref": rel.Ref}))
+		return
 	}
+	say(d.t("desk.relay.sent", map[string]any{"Ref": rel.Ref}))
 }
 
 // Handler runs a private-chat message (telegram.Handler).
@@ -124,17 +175,15 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 	}
 	text := strings.TrimSpace(in.Msg.Text)
 	if uid, err := strconv.ParseInt(in.ChatID, 10, 64); err == nil && in.Channel == "telegram" && d.isStaff(uid) {
-		if strings.HasPrefix(text, "/") && !strings.EqualFold(text, "/sluit") {
+		if cmd := strings.Fields(text); strings.HasPrefix(text, "/") && !strings.EqualFold(cmd[0], "/sluit") {
 			return r.Next.Handle(ctx, in)
 		}
-		rel, _, err := d.relayOfStaff(ctx, uid)
-		if err == nil && rel != nil {
+		rels, err := d.relaysOfStaff(ctx, uid)
+		if err == nil && len(rels) > 0 {
 			if !d.firstTime(ctx, in) {
 				return nil, nil
 			}
-			var replies []dialog.Reply
-			d.fromStaff(ctx, rel, text, func(s string) { replies = append(replies, dialog.Reply{Text: s}) })
-			return replies, nil
+			return d.fromStaffPrivate(ctx, rels, in.ReplyTo, text), nil
 		}
 	}
 	rel, err := d.relayOf(ctx, in.Channel, in.ChatID)
@@ -152,7 +201,10 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 		if ended {
 			d.log.Info("relay ended by resident", "ref", rel.Ref)
 			if d.send != nil {
-				if _, err := d.send.SendMessage(ctx, rel.Staff, d.t("desk.relay.stopped_staff", map[string]any{"Ref": rel.Ref}), nil, 0); err != nil {
+				sctx, cancel := context.WithTimeout(ctx, groupWait) // no long retry_after in the resident's chat
+				_, err := d.send.SendMessage(sctx, rel.Staff, d.t("desk.relay.stopped_staff", map[string]any{"Ref": rel.Ref}), nil, 0)
+				cancel()
+				if err != nil {
 					d.log.Warn("tell staff relay stopped", "ref", rel.Ref, "err", err)
 				}
 			}
@@ -194,4 +246,26 @@ func (d *Desk) firstTime(ctx context.Context, in bot.Inbound) bool {
 	}
 	ok, err := d.rdb.SetNX(ctx, d.key("seen", in.Channel, in.ChatID, strconv.FormatInt(in.Seq, 10)), 1, 24*time.Hour).Result()
 	return err != nil || ok
+}
+
+// fromStaffPrivate is a staff member's message in their private chat with
+// the bot: it goes to the resident it is unambiguously for, or to no one,
+// and the staff member hears which.
+func (d *Desk) fromStaffPrivate(ctx context.Context, rels []openRelay, replyTo, text string) []dialog.Reply {
+	// "/sluit WOT-…" addresses like a message does.
+	cmd, rest := "", text
+	if f := strings.Fields(text); len(f) > 0 && strings.EqualFold(f[0], "/sluit") {
+		cmd, rest = "/sluit", strings.TrimSpace(text[len(f[0]):])
+	}
+	tg := pickTarget(rels, replyTo, rest)
+	if tg.rel == nil {
+		d.log.Info("staff message not relayed: no single target", "why", tg.why, "open", len(rels))
+		return []dialog.Reply{{Text: d.notRelayed(rels, tg)}}
+	}
+	if cmd != "" {
+		tg.text = cmd
+	}
+	var replies []dialog.Reply
+	d.fromStaff(ctx, tg.rel.relay, tg.text, func(s string) { replies = append(replies, dialog.Reply{Text: s}) })
+	return replies
 }

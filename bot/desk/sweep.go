@@ -23,7 +23,8 @@ func (d *Desk) sweepLoop(ctx context.Context) {
 
 // Sweep does the desk's periodic work once: reminders for unclaimed
 // requests, residents not yet told of a claim, deleting closed requests
-// after the retention period, and trimming the stream. Run calls it every
+// after the retention period, and trimming the stream; it returns once the
+// notes it queued for the staff chat are sent. Run calls it every
 // SweepEvery; tests call it with a fake clock.
 func (d *Desk) Sweep(ctx context.Context) error {
 	now := d.now()
@@ -62,6 +63,14 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	}
 	if err := d.trim(ctx, now); err != nil {
 		errs = append(errs, err)
+	}
+	// The reminders and edits went to the staff chat's queue; a sweep is
+	// done when they are out, or after SweepEvery when the staff chat's pace
+	// holds them longer.
+	fctx, cancel := context.WithTimeout(ctx, d.cfg.SweepEvery)
+	defer cancel()
+	if err := d.Flush(fctx); err != nil && ctx.Err() == nil {
+		d.log.Info("desk sweep: staff chat notes still queued", "err", err)
 	}
 	return errors.Join(errs...)
 }

@@ -146,7 +146,9 @@ func TestForget(t *testing.T) {
 	if _, err := stack.Conversations.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: chat, Msg: dialog.Message{Kind: dialog.KindText, Text: "/vergeet"}}); err != nil {
 		t.Fatal(err)
 	}
-	e.waitText(staffChat, req.Ref+" is ingetrokken door de inwoner")
+	if err := d.Flush(ctx); err != nil { // the notes and edits go out in the background
+		t.Fatal(err)
+	}
 	if n := notes(e, req.Ref+" is ingetrokken door de inwoner"); n != 1 {
 		t.Errorf("%d withdrawal notes, want 1", n)
 	}

@@ -60,7 +60,11 @@ type Handler interface {
 
 // GroupFunc is called for every update from a group, supergroup or channel.
 // Residents talk to the bot in private chats only; the default ignores such
-// updates without a reply. The staff group will plug in here.
+// updates without a reply (and answers a button tap). The staff desk plugs
+// in here. Group updates run on their own queue, one group's in order, never
+// in the residents' poll loop or chat runners, so a slow group (Telegram's
+// 429s on it) cannot hold up a resident. A GroupFunc answers the callback
+// queries it gets itself (answerCallbackQuery), with a toast if it likes.
 type GroupFunc func(ctx context.Context, upd *models.Update)
 
 // Option changes a Channel.
@@ -108,6 +112,8 @@ type Channel struct {
 	extra   []extraRoute
 
 	disp *dispatcher
+	// groups runs group updates, apart from the residents' chats.
+	groups *dispatcher
 	// marks carries "replies delivered" to the handler while Run runs;
 	// nil when the handler does not track delivery.
 	marks *deliveryMarks
@@ -140,7 +146,11 @@ func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel,
 		c.reg = prometheus.NewRegistry()
 	}
 	if c.group == nil {
-		c.group = func(context.Context, *models.Update) {}
+		c.group = func(ctx context.Context, upd *models.Update) {
+			if cq := upd.CallbackQuery; cq != nil {
+				c.answer(ctx, cq.ID)
+			}
+		}
 	}
 	m, err := newMetrics(c.reg)
 	if err != nil {
@@ -169,6 +179,7 @@ func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel,
 	c.api = api
 	c.work, c.cancelWork = context.WithCancel(context.Background())
 	c.disp = newDispatcher(cfg.Workers, 30*time.Minute, c.process)
+	c.groups = newDispatcher(groupWorkers, 30*time.Minute, c.processGroup)
 	return c, nil
 }
 
@@ -226,7 +237,7 @@ func (c *Channel) run(ctx context.Context) error {
 	deadline := time.AfterFunc(c.cfg.ShutdownTimeout, c.cancelWork)
 	defer deadline.Stop()
 	stopped := make(chan struct{})
-	go func() { c.disp.stop(); close(stopped) }()
+	go func() { c.disp.stop(); c.groups.stop(); close(stopped) }()
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), c.cfg.ShutdownTimeout)
 		_ = srv.Shutdown(sctx) // waits for webhook requests, which wait for their updates
@@ -330,23 +341,26 @@ func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
 // then not called.
 func (c *Channel) dispatch(upd *models.Update, done func(bool)) bool {
 	r, chatID := classify(upd)
-	if r != routePrivate {
+	switch r {
+	case routePrivate:
+		return c.disp.enqueue(chatID, job{upd: upd, at: time.Now(), done: done})
+	case routeGroup:
 		c.m.updates.WithLabelValues(kindLabel(r, upd)).Inc()
-		if r == routeGroup {
-			c.ignoreGroup(upd)
-		}
-		done(true)
-		return true
+		return c.groups.enqueue(chatID, job{upd: upd, at: time.Now(), done: done})
 	}
-	return c.disp.enqueue(chatID, job{upd: upd, at: time.Now(), done: done})
+	c.m.updates.WithLabelValues(kindLabel(r, upd)).Inc()
+	done(true)
+	return true
 }
 
-func (c *Channel) ignoreGroup(upd *models.Update) {
-	c.log.Debug("group update ignored", "update", upd.ID)
-	if cq := upd.CallbackQuery; cq != nil {
-		c.answer(c.work, cq.ID)
-	}
-	c.group(c.work, upd)
+// groupWorkers is how many groups are handled at the same time (the staff
+// group is one).
+const groupWorkers = 4
+
+// processGroup handles one group update on the group queue.
+func (c *Channel) processGroup(_ int64, _ *chat, j job) {
+	c.log.Debug("group update", "update", j.upd.ID)
+	c.group(c.work, j.upd)
 }
 
 // poll fetches updates until ctx ends. The offset it sends is the tracker's

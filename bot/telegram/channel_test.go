@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-telegram/bot/models"
+
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/telegramtest"
 	"github.com/wotschiedam/wotbot/dialog"
@@ -264,6 +266,71 @@ func TestGroupIgnored(t *testing.T) {
 	}
 	if got := srv.Messages(-1001); len(got) != 0 {
 		t.Errorf("bot wrote to the group: %+v", got)
+	}
+}
+
+// A group handler that is slow (the staff desk waiting out Telegram's 429
+// on its group) runs off the residents' path: in long polling and by
+// webhook a resident's answer does not wait for it, and the group update is
+// still confirmed once handled.
+func TestSlowGroupDoesNotHoldUpResidents(t *testing.T) {
+	for _, webhook := range []bool{false, true} {
+		t.Run(fmt.Sprint("webhook=", webhook), func(t *testing.T) {
+			srv := newServer(t)
+			release := make(chan struct{})
+			var releaseOnce sync.Once
+			releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+			var groupDone sync.WaitGroup
+			groupDone.Add(1)
+			group := func(ctx context.Context, upd *models.Update) {
+				defer groupDone.Done()
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+			}
+			cfg := testConfig(srv)
+			if webhook {
+				cfg.WebhookURL, cfg.WebhookSecret, cfg.ListenAddr = "https://bot.example.org/webhook", "s3cret", "127.0.0.1:0"
+			}
+			ch, err := New(cfg, newFakeConv(), catalog, WithLogger(quietLogger()), WithGroupHandler(group))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { _ = ch.Run(ctx); close(done) }()
+			t.Cleanup(func() { releaseAll(); cancel(); <-done })
+
+			groupID := srv.SendGroupText(-1001, 7, "Oppakken")
+			started := time.Now()
+			resident := srv.SendText(42, 42, "hallo", "nl")
+			if webhook {
+				hs := httptest.NewServer(ch.Handler())
+				defer hs.Close()
+				defer releaseAll() // before the server closes: it waits for the group's request
+				for _, id := range []int64{groupID, resident} {
+					upd, _ := srv.Update(id)
+					go srv.Deliver(context.Background(), hs.URL+"/webhook", "s3cret", upd)
+				}
+			}
+			if _, err := srv.WaitSent(42, 1, 2*time.Second); err != nil {
+				t.Fatalf("resident held up by a slow group handler: %v", err)
+			}
+			if took := time.Since(started); took > time.Second {
+				t.Errorf("resident answered after %v", took)
+			}
+			if !webhook {
+				if off := srv.Offset(); off > groupID {
+					t.Errorf("group update confirmed (offset %d) before it was handled", off)
+				}
+				release <- struct{}{}
+				groupDone.Wait()
+				if err := srv.WaitOffset(resident+1, 5*time.Second); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

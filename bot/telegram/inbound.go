@@ -69,6 +69,9 @@ func toInbound(u *models.Update, chatID int64) bot.Inbound {
 	m := u.Message
 	in.Lang = langOf(m.From)
 	in.Msg = messageOf(m)
+	if r := m.ReplyToMessage; r != nil {
+		in.ReplyTo = r.Text
+	}
 	return in
 }
 

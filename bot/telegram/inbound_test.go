@@ -51,3 +51,18 @@ func FuzzUpdate(f *testing.F) {
 		}
 	})
 }
+
+// A reply carries the text it answers: the staff desk reads the reference
+// of the resident's tagged message from it.
+func TestInboundReplyTo(t *testing.T) {
+	u := models.Update{ID: 9, Message: &models.Message{ID: 2, Chat: models.Chat{ID: 42, Type: models.ChatTypePrivate},
+		From: &models.User{ID: 42}, Text: "Ik bel u morgen",
+		ReplyToMessage: &models.Message{ID: 1, Text: "[WOT-7K3M9Q] Inwoner: hallo"}}}
+	if in := toInbound(&u, 42); in.ReplyTo != "[WOT-7K3M9Q] Inwoner: hallo" || in.Msg.Text != "Ik bel u morgen" {
+		t.Errorf("inbound %+v", in)
+	}
+	u.Message.ReplyToMessage = nil
+	if in := toInbound(&u, 42); in.ReplyTo != "" {
+		t.Errorf("no reply, but ReplyTo %q", in.ReplyTo)
+	}
+}

@@ -22,16 +22,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -136,6 +139,7 @@ type Webhook struct {
 type failure struct {
 	status     int
 	retryAfter int
+	chatID     int64 // 0: any chat
 }
 
 // Option changes how New sets up the server.
@@ -385,6 +389,30 @@ func (s *Server) FailNext(method string, n, status, retryAfter int) {
 	}
 }
 
+// FailNextIn is FailNext for the calls of method to one chat only (a staff
+// group that Telegram rate-limits while private chats go on). Status 403
+// answers as Telegram does to a user who never started the bot.
+func (s *Server) FailNextIn(method string, chatID int64, n, status, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], failure{status: status, retryAfter: retryAfter, chatID: chatID})
+	}
+}
+
+// takeFailure removes and returns the first failure due for a call of
+// method with params. Call with s.mu held.
+func (s *Server) takeFailure(method string, params map[string]string) (failure, bool) {
+	fs := s.failures[method]
+	for i, f := range fs {
+		if f.chatID == 0 || strconv.FormatInt(f.chatID, 10) == params["chat_id"] {
+			s.failures[method] = append(fs[:i:i], fs[i+1:]...)
+			return f, true
+		}
+	}
+	return failure{}, false
+}
+
 // ---- inspecting what the bot did ----
 
 // Messages returns the messages the bot sent or edited in chatID, in order.
@@ -582,14 +610,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	if fs := s.failures[method]; len(fs) > 0 {
-		f := fs[0]
-		s.failures[method] = fs[1:]
+	if f, ok := s.takeFailure(method, params); ok {
 		s.recordLocked(method, params, f.status)
 		s.mu.Unlock()
 		desc := "Internal Server Error"
-		if f.status == http.StatusTooManyRequests {
+		switch f.status {
+		case http.StatusTooManyRequests:
 			desc = fmt.Sprintf("Too Many Requests: retry after %d", f.retryAfter)
+		case http.StatusForbidden:
+			desc = "Forbidden: bot can't initiate conversation with a user"
 		}
 		writeError(w, apiError{status: f.status, desc: desc, retryAfter: f.retryAfter})
 		return
@@ -742,10 +771,15 @@ func (s *Server) sendMessage(p map[string]string) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	visible := p["text"]
 	if p["parse_mode"] == "HTML" {
 		if err := checkHTML(p["text"]); err != nil {
 			return nil, &apiError{status: 400, desc: "Bad Request: can't parse entities: " + err.Error()}
 		}
+		visible = html.UnescapeString(tagRe.ReplaceAllString(visible, ""))
+	}
+	if utf16Len(visible) > MaxTextLen {
+		return nil, &apiError{status: 400, desc: "Bad Request: message is too long"}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -761,6 +795,20 @@ func (s *Server) sendMessage(p map[string]string) (any, *apiError) {
 	}, nil
 }
 
+// MaxTextLen is Telegram's limit on a message's text, in UTF-16 code units
+// after entity parsing.
+const MaxTextLen = 4096
+
+var tagRe = regexp.MustCompile(`<[^>]*>`)
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
 func (s *Server) editMessage(method string, p map[string]string) (any, *apiError) {
 	chatID, err := strconv.ParseInt(p["chat_id"], 10, 64)
 	if err != nil || chatID == 0 {
@@ -773,6 +821,15 @@ func (s *Server) editMessage(method string, p map[string]string) (any, *apiError
 	buttons, aerr := parseKeyboard(p["reply_markup"])
 	if aerr != nil {
 		return nil, aerr
+	}
+	if method == "editMessageText" {
+		visible := p["text"]
+		if p["parse_mode"] == "HTML" {
+			visible = html.UnescapeString(tagRe.ReplaceAllString(visible, ""))
+		}
+		if utf16Len(visible) > MaxTextLen {
+			return nil, &apiError{status: 400, desc: "Bad Request: MESSAGE_TOO_LONG"}
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -16,8 +16,9 @@ import (
 )
 
 // deskConfig reads the staff desk's settings: STAFF_CHAT_ID, STAFF_USER_IDS,
-// HANDOFF_STREAM, RETENTION_DAYS, DESK_CONSUMER, DESK_MIN_IDLE and DESK_PREFIX
-// (the desk's Redis key prefix, default "{wot:desk}:").
+// HANDOFF_STREAM, RETENTION_DAYS, DESK_CONSUMER, DESK_MIN_IDLE, DESK_PREFIX
+// (the desk's Redis key prefix, default "{wot:desk}:") and
+// STAFF_CHAT_PER_MINUTE (the pace of the staff chat, default 20).
 func deskConfig(env func(string) string) (desk.Config, error) {
 	cfg := desk.Config{Stream: env("HANDOFF_STREAM"), Consumer: env("DESK_CONSUMER"), Prefix: env("DESK_PREFIX"), Staff: map[int64]bool{}}
 	if v := env("STAFF_CHAT_ID"); v != "" {
@@ -50,6 +51,13 @@ func deskConfig(env func(string) string) (desk.Config, error) {
 			return cfg, fmt.Errorf("DESK_MIN_IDLE=%q: want a duration such as 30s", v)
 		}
 		cfg.MinIdle = d
+	}
+	if v := env("STAFF_CHAT_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("STAFF_CHAT_PER_MINUTE=%q: want a whole number of messages a minute, such as 20", v)
+		}
+		cfg.StaffChatPerMinute = n
 	}
 	return cfg, nil
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/telegram"
@@ -62,6 +63,14 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 		}
 	}
 	d := c.newDesk(st, cfg, sender, log)
+	defer func() {
+		// A claim's or a close's edit of the staff post goes out in the background.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := d.Flush(fctx); err != nil {
+			log.Warn("staff chat: edits not sent", "err", err)
+		}
+	}()
 	switch sub {
 	case "list":
 		items, err := d.List(ctx)
