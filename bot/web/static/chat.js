@@ -188,12 +188,6 @@
     field.value = '';
     submit({ text: text });
   });
-  field.addEventListener('keydown', function (ev) {
-    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-      ev.preventDefault();
-      form.requestSubmit();
-    }
-  });
   forget.addEventListener('click', function () { submit({ text: '/vergeet' }); field.focus(); });
 
   var es = new EventSource('events' + query);
