@@ -286,6 +286,20 @@ func TestWebChatInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a flood gets a calm note", func(t *testing.T) {
+		ctx := tab(t, browser)
+		var status string
+		actions := []chromedp.Action{chromedp.Navigate(base + "/chat/"), chromedp.WaitVisible(`#log [data-from="bot"]`, chromedp.ByQuery)}
+		for i := 0; i < 24; i++ {
+			actions = append(actions, say(fmt.Sprintf("hallo %d", i)))
+		}
+		actions = append(actions,
+			chromedp.Poll(`document.getElementById('status').textContent.includes('Even wachten')`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+			chromedp.Text("#status", &status, chromedp.ByID))
+		browse(t, ctx, actions...)
+		t.Logf("status: %s", status)
+	})
+
 	t.Run("without JavaScript, and in English", func(t *testing.T) {
 		ctx := tab(t, browser)
 		var text, tel string
