@@ -208,7 +208,7 @@ func (t *turn) perChannel(id string) string {
 
 // say adds a reply with the given options (option data; labels come from the catalog).
 func (t *turn) say(text string, options []string) {
-	r := Reply{Text: text}
+	r := Reply{Text: text, Lang: t.s.Lang}
 	for _, data := range options {
 		r.Options = append(r.Options, Option{Data: data, Label: t.label(data)})
 	}

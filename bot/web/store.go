@@ -21,6 +21,7 @@ type Entry struct {
 	Options []dialog.Option `json:"options,omitempty"`
 	Step    string          `json:"step,omitempty"`
 	Ref     string          `json:"ref,omitempty"`
+	Lang    string          `json:"lang,omitempty"` // the language of a bot message
 	// Seq is the resident's message id that this entry answers or echoes.
 	Seq int64 `json:"seq,omitempty"`
 	// Reset tells an open page that the chat was erased (/vergeet).

@@ -398,7 +398,7 @@ func (c *Channel) turn(ctx context.Context, in bot.Inbound, echo *Entry) (string
 		entries = append(entries, *echo)
 	}
 	for _, rep := range replies {
-		entries = append(entries, Entry{From: "bot", Text: rep.Text, Options: rep.Options, Step: string(rep.Step), Ref: rep.Ref, Seq: in.Seq})
+		entries = append(entries, Entry{From: "bot", Text: rep.Text, Options: rep.Options, Step: string(rep.Step), Ref: rep.Ref, Lang: rep.Lang, Seq: in.Seq})
 	}
 	if _, err := c.store.Append(ctx, in.ChatID, in.Seq, entries...); err != nil {
 		c.m.messages.WithLabelValues("failed").Inc()

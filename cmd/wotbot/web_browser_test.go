@@ -286,6 +286,18 @@ func TestWebChatInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a message in another language is marked so", func(t *testing.T) {
+		ctx := tab(t, browser)
+		var first, last string
+		browse(t, ctx, chromedp.Navigate(base+"/chat/"), chromedp.WaitVisible(`#log [data-from="bot"]`, chromedp.ByQuery),
+			say("/taal en"), chromedp.WaitVisible(`#log [data-from="bot"][lang="en"]`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelector('#log [data-from="bot"]').lang`, &first),
+			chromedp.Evaluate(`[...document.querySelectorAll('#log [data-from="bot"]')].pop().lang`, &last))
+		if first != "nl" || last != "en" {
+			t.Errorf("languages of the messages: first %q, last %q", first, last)
+		}
+	})
+
 	t.Run("a flood gets a calm note", func(t *testing.T) {
 		ctx := tab(t, browser)
 		var status string
