@@ -148,7 +148,13 @@ func (c *Channel) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST /chat/send", c.serveSend)
 	mux.HandleFunc("GET /chat/events", c.serveEvents)
-	mux.Handle("GET /chat/static/", c.static)
+	mux.HandleFunc("GET /chat/static/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no listings
+			return
+		}
+		c.static.ServeHTTP(w, r)
+	})
 	return c.secure(mux)
 }
 
