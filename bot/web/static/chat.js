@@ -58,6 +58,9 @@
 
   function render(e, fresh) {
     if (e.reset) { log.textContent = ''; shown = {}; return; }
+    // Ids keep rising past every message of the chat, even if this
+    // computer's clock went back since (the bot ignores an old id).
+    if (e.seq && e.seq > lastID) { lastID = e.seq; }
     if (e.from === 'resident') {
       disableOptions();
       if (e.seq && shown[e.seq]) { return; }
