@@ -78,7 +78,8 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		if wch, err = c.webChannel(wcfg, st, conv, handler, log, reg); err != nil {
 			return err
 		}
-		opts = append(opts, telegram.WithHandle("/chat/", wch.Handler()), telegram.WithHandle("/chat", wch.Handler()))
+		chat := wch.Handler()
+		opts = append(opts, telegram.WithHandle("/chat/", chat), telegram.WithHandle("/chat", chat))
 		go wch.Run(ctx)
 	}
 	ch, err := telegram.New(cfg, handler, c.catalog, opts...)
