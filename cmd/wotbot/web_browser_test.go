@@ -342,8 +342,17 @@ func TestWebChatInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Reduced motion is respected: no smooth scrolling, no animation.
+		var smooth, calm, animation string
 		browse(t, ctx, chromedp.Navigate(base+"/chat/"), chromedp.WaitVisible(`#log [data-from="bot"] button[data-option]`, chromedp.ByQuery),
-			choose("Aanmelden voor mezelf"), atStep("topic"))
+			chromedp.Evaluate(`getComputedStyle(document.getElementById('log')).scrollBehavior`, &smooth),
+			emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}),
+			chromedp.Evaluate(`getComputedStyle(document.getElementById('log')).scrollBehavior`, &calm),
+			choose("Aanmelden voor mezelf"), atStep("topic"),
+			chromedp.Evaluate(`getComputedStyle([...document.querySelectorAll('#log .msg')].pop()).animationName`, &animation))
+		if smooth != "smooth" || calm != "auto" || animation != "none" {
+			t.Errorf("reduced motion: scroll %q, with reduce %q, animation %q", smooth, calm, animation)
+		}
 		for _, view := range []struct {
 			name          string
 			width, height int64
