@@ -298,6 +298,24 @@ func TestWebChatInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("erase everything takes two presses", func(t *testing.T) {
+		ctx := tab(t, browser)
+		var afterOne, afterTwo int
+		var status string
+		browse(t, ctx, chromedp.Navigate(base+"/chat/"), chromedp.WaitVisible(`#log [data-from="bot"]`, chromedp.ByQuery),
+			say("/start aanmelden"), atStep("who"),
+			chromedp.Click("#forget", chromedp.ByID), chromedp.Sleep(300*time.Millisecond),
+			chromedp.Text("#status", &status, chromedp.ByID),
+			chromedp.Evaluate(`document.querySelectorAll('#log [data-from="resident"]').length`, &afterOne),
+			chromedp.Click("#forget", chromedp.ByID),
+			chromedp.Poll(`!document.querySelector('#log [data-step="who"]')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+			botSays("gewist"),
+			chromedp.Evaluate(`document.querySelectorAll('#log [data-from="resident"]').length`, &afterTwo))
+		if afterOne != 1 || !strings.Contains(status, "nog een keer") || afterTwo != 1 {
+			t.Errorf("erase: after one press %d messages and status %q; after two %d", afterOne, status, afterTwo)
+		}
+	})
+
 	t.Run("a flood gets a calm note", func(t *testing.T) {
 		ctx := tab(t, browser)
 		var status string

@@ -192,7 +192,26 @@
     field.value = '';
     submit({ text: text });
   });
-  forget.addEventListener('click', function () { submit({ text: '/vergeet' }); field.focus(); });
+  // Erasing everything takes two presses: a slip of the finger must not
+  // throw away a half-finished registration.
+  var armed = 0;
+  function disarm() {
+    clearTimeout(armed);
+    armed = 0;
+    forget.textContent = T.forget;
+    if (status.textContent === T.forgetConfirm) { notice(''); }
+  }
+  forget.addEventListener('click', function () {
+    if (!armed) {
+      forget.textContent = T.forgetConfirm;
+      notice(T.forgetConfirm);
+      armed = setTimeout(disarm, 10000);
+      return;
+    }
+    disarm();
+    submit({ text: '/vergeet' });
+    field.focus();
+  });
 
   var es = new EventSource('events' + query);
   es.onmessage = function (m) {
