@@ -6,11 +6,14 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wotschiedam/wotbot/bot/held"
@@ -117,37 +120,110 @@ type record struct {
 type lastTurn struct {
 	Seq     int64          `json:"seq"`
 	Replies []dialog.Reply `json:"replies"`
+	// Input fingerprints the turn's typed text (see inputHash), never the
+	// text itself, and At is when it ran (Unix seconds): the same text typed
+	// again soon after, its replies never delivered, is the resident sending
+	// it again after "not working now", not a second answer.
+	Input string `json:"input,omitempty"`
+	At    int64  `json:"at,omitempty"`
+}
+
+// resendWindow is how long after a turn the same text, its replies never
+// delivered, counts as sent again; later, a fresh answer is better than
+// replies that may have gone stale (opening hours).
+const resendWindow = 5 * time.Minute
+
+// inputHash fingerprints a typed message as a person retypes it: case and
+// spacing do not count. 96 bits keep the record small and never collide by
+// chance between two messages of one chat.
+func inputHash(m dialog.Message) string {
+	if m.Kind != dialog.KindText {
+		return "" // a button pressed again is the engine's ("Deze knop is verlopen")
+	}
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.Join(strings.Fields(m.Text), " "))))
+	return base64.RawStdEncoding.EncodeToString(sum[:12])
+}
+
+// resent answers a message that is the chat's newest turn sent again: the
+// same text, soon after, while that turn's replies were never marked
+// delivered (the save landed, but Redis went down before the process could
+// tell, so the resident read "not working now"). The turn does not run
+// twice; its replies go out for this update, which becomes the newest turn
+// so that its delivery mark ends the resend. ok false: run the message.
+func (c *Conversations) resent(ctx context.Context, key string, in Inbound, rec *record, version int64) (_ []dialog.Reply, ok bool, _ error) {
+	last := rec.Last
+	h := inputHash(in.Msg)
+	if last == nil || h == "" || last.Input != h || in.Seq <= last.Seq ||
+		c.Now().Sub(time.Unix(last.At, 0)) > resendWindow {
+		return nil, false, nil
+	}
+	dl, isLog := c.Sessions.(DeliveryLog)
+	if !isLog {
+		return nil, false, nil
+	}
+	got, err := dl.Delivered(ctx, key)
+	if err != nil {
+		return c.unavailable(in), true, err
+	}
+	if got == last.Seq {
+		return nil, false, nil // answered: people do repeat themselves
+	}
+	rec.markSeen(in.Seq)
+	last.Seq = in.Seq
+	out, err := json.Marshal(rec)
+	if err != nil {
+		return c.unavailable(in), true, fmt.Errorf("encode session: %w", err)
+	}
+	_, err = c.Sessions.Save(ctx, key, out, version)
+	switch {
+	case errors.Is(err, session.ErrConflict):
+		return nil, false, err // the caller loads the chat again
+	case err != nil && !c.savedAnyway(ctx, key, in.Seq):
+		return c.unavailable(in), true, err
+	}
+	c.Log.Info("a message sent again after its replies were lost: sending them", "update", in.Seq)
+	return last.Replies, true, nil
 }
 
 // undelivered returns the replies of an update handled before if they never
 // reached the resident: it must be the chat's newest turn (older turns'
 // replies went out before the next update was handled), and its delivery is
-// not marked within the grace period.
-func (c *Conversations) undelivered(ctx context.Context, key string, rec *record, seq int64) []dialog.Reply {
+// not marked within the grace period. When the mark cannot be read at all
+// in that time (Redis down), the resident is told it does not work now, not
+// left without an answer: typing the message again brings them (resent).
+func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string, rec *record) ([]dialog.Reply, error) {
 	dl, ok := c.Sessions.(DeliveryLog)
+	seq := in.Seq
 	if !ok || rec.Last == nil || rec.Last.Seq != seq {
-		return nil
+		return nil, nil
 	}
 	grace := c.RedeliveryGrace
 	if grace <= 0 {
 		grace = time.Second
 	}
 	deadline := time.Now().Add(grace)
+	var readErr error // Redis going down: no mark can land meanwhile
+	read := false
 	for {
 		got, err := dl.Delivered(ctx, key)
-		if err != nil {
-			return nil // cannot tell: better silent than twice
-		}
-		if got == seq {
-			return nil
+		switch {
+		case err != nil:
+			readErr = err
+		case got == seq:
+			return nil, nil
+		default:
+			read = true
 		}
 		if !time.Now().Before(deadline) {
+			if !read { // cannot tell: neither twice nor silent
+				return c.unavailable(in), readErr
+			}
 			c.Log.Info("sending the replies of a redelivered update again", "update", seq)
-			return rec.Last.Replies
+			return rec.Last.Replies, nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return nil, ctx.Err()
 		case <-time.After(grace / 20):
 		}
 	}
@@ -213,7 +289,12 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		}
 		rec := c.decode(data, in)
 		if rec.seen(in.Seq) { // handled before: a redelivered update
-			return c.undelivered(ctx, key, &rec, in.Seq), nil
+			return c.undelivered(ctx, in, key, &rec)
+		}
+		if replies, ok, err := c.resent(ctx, key, in, &rec, version); errors.Is(err, session.ErrConflict) {
+			continue
+		} else if ok {
+			return replies, err
 		}
 		msg := in.Msg
 		if err := c.lookupHeld(ctx, in, &msg); err != nil {
@@ -247,7 +328,7 @@ func (c *Conversations) Handle(ctx context.Context, in Inbound) ([]dialog.Reply,
 		}
 		rec.Last = nil
 		if in.Seq > 0 {
-			rec.Last = &lastTurn{Seq: in.Seq, Replies: replies}
+			rec.Last = &lastTurn{Seq: in.Seq, Replies: replies, Input: inputHash(in.Msg), At: c.Now().Unix()}
 		}
 		out, err := json.Marshal(rec)
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 type Classification struct {
 	Intent     string
 	Confidence float64
-	Lang       string // "nl", "en", or "" when the text does not tell
+	Lang       string // "nl", "en", "tr", "ar", "pl", or "" when the text does not tell
 	// Keyword is set when a crisis phrase matched, not only the model's
 	// guess: only that may interrupt a free-text answer.
 	Keyword bool
@@ -78,6 +78,10 @@ type State struct {
 	LangChosen bool    `json:"lang_chosen,omitempty"`
 	Step       Step    `json:"step,omitempty"`
 	Intake     *Intake `json:"intake,omitempty"`
+	// TeamLangTold is set once the resident was told, in their language,
+	// that the team works in Dutch and that they may bring someone to
+	// translate.
+	TeamLangTold bool `json:"team_lang_told,omitempty"`
 	// Offered are the options of the last reply, so "2" or a label can be typed.
 	Offered []string `json:"offered,omitempty"`
 	// Confirming is set while a registered person answers through their link.
@@ -139,6 +143,8 @@ type turn struct {
 	class    *Classification
 	terminal Step // done or ended: the step the replies report
 	ref      string
+	// numbersShown: the safety numbers were shown this turn.
+	numbersShown bool
 }
 
 // Handle processes one message. It never returns an empty reply list.
@@ -166,6 +172,7 @@ func (t *turn) finish() Turn {
 	if len(t.replies) == 0 { // every path replies; this is the net under it
 		t.say(t.tr("menu.title", nil), fullMenu)
 	}
+	t.tellTeamLanguage()
 	step := t.s.Step
 	if t.terminal != "" {
 		step = t.terminal
@@ -184,6 +191,24 @@ func (t *turn) finish() Turn {
 	last.Ref = t.ref
 	t.s.Offered = offered
 	return Turn{State: t.s, Replies: t.replies, Effects: t.effects, Classification: t.class}
+}
+
+// teamWorksInDutch are the languages whose speakers are told, once, that the
+// team works in Dutch and that they may bring someone to translate (the
+// seeds: "U mag iemand meenemen naar het gesprek").
+var teamWorksInDutch = map[string]bool{"tr": true, "ar": true, "pl": true}
+
+// tellTeamLanguage adds that notice to the first turn answered in such a
+// language, right after the turn's first reply: the welcome or answer comes
+// first, and a question that follows keeps its place. A turn with the
+// safety numbers waits: nothing may come before or between those.
+func (t *turn) tellTeamLanguage() {
+	if t.s.TeamLangTold || !teamWorksInDutch[t.s.Lang] || t.numbersShown {
+		return
+	}
+	t.s.TeamLangTold = true
+	rest := append([]Reply{{Text: t.tr("notice.dutch_team", nil)}}, t.replies[1:]...)
+	t.replies = append(t.replies[:1], rest...)
 }
 
 // tr renders a message; the knowledge base's facts are always available to it.
@@ -260,7 +285,7 @@ func (t *turn) text(raw string) {
 	c := t.e.Classifier.Classify(txt)
 	t.class = &c
 	if c.Intent == "crisis" && t.interruptsForCrisis(c) {
-		t.crisis()
+		t.crisis(c.Lang)
 		return
 	}
 	t.maybeSwitchLanguage(c)
@@ -308,8 +333,22 @@ func isFreeTextStep(s Step) bool {
 	return false
 }
 
-func (t *turn) crisis() {
-	t.answer("crisis", "", nil)
+// crisis shows the safety numbers in the language the message was written
+// in, whatever language the conversation was in; a resident who did not
+// choose a language is answered in theirs from now on.
+func (t *turn) crisis(lang string) {
+	t.numbersShown = true
+	switch {
+	case lang == "" || lang == t.s.Lang:
+		t.answer("crisis", "", nil)
+	case !t.s.LangChosen:
+		t.s.Lang = lang
+		t.answer("crisis", "", nil)
+	default:
+		// A chosen language stays for the rest, but the numbers come in the
+		// language the message was written in.
+		t.say(t.e.Knowledge.Answer("crisis", lang, "", t.now), nil)
+	}
 	if t.s.Intake != nil {
 		t.s.Intake.CrisisShown = t.s.Step
 	}
@@ -467,6 +506,12 @@ func (t *turn) language(arg string) {
 		t.option("lang:nl")
 	case strings.HasPrefix(l, "en"):
 		t.option("lang:en")
+	case strings.HasPrefix(l, "tr") || strings.HasPrefix(l, "tu") || strings.HasPrefix(l, "tü"):
+		t.option("lang:tr")
+	case strings.HasPrefix(l, "ar") || strings.HasPrefix(l, "ع") || strings.HasPrefix(l, "ال"):
+		t.option("lang:ar")
+	case strings.HasPrefix(l, "pl") || strings.HasPrefix(l, "pol") || strings.HasPrefix(l, "poo"):
+		t.option("lang:pl")
 	default:
 		t.say(t.tr("lang.ask", nil), langMenu)
 	}

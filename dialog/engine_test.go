@@ -440,7 +440,7 @@ func TestValidationNeverDeadEnds(t *testing.T) {
 	c.send("12345")
 	c.expectStep(StepName)
 	c.send("Jan")
-	for _, bad := range []string{"06-1234", "+32 470 12 34 56", "bel me maar", "0612345678901"} {
+	for _, bad := range []string{"06-1234", "+32 470", "bel me maar", "0612345678901"} {
 		c.send(bad)
 		c.expectStep(StepPhone)
 	}

@@ -376,11 +376,13 @@ func (t *turn) choose(step Step, value string) {
 		in.Topic = value
 		if value == "violence" {
 			t.answer("crisis", "", nil)
+			t.numbersShown = true
 		}
 	case StepUrgency:
 		in.Urgency = value
 		if value == "danger" {
 			t.answer("crisis", "", nil)
+			t.numbersShown = true
 			t.say(t.tr("urgency.danger.note", nil), nil)
 		}
 	case StepPhone:

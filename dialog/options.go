@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wotschiedam/wotbot/locales"
 )
 
 //go:embed keywords.yaml
@@ -75,7 +77,7 @@ var editFields = []Step{StepWho, StepConsentMethod, StepOtherName, StepTopic, St
 var (
 	fullMenu  = []string{"menu:reg_self", "menu:reg_other", "menu:hours", "menu:contact", "menu:for_whom", "menu:costs", "menu:procedure", "menu:human"}
 	shortMenu = []string{"menu:reg_self", "menu:menu"}
-	langMenu  = []string{"lang:nl", "lang:en"}
+	langMenu  = []string{"lang:nl", "lang:en", "lang:tr", "lang:ar", "lang:pl"}
 )
 
 // labelID is the message ID of an option's label: "topic:money" -> "opt.topic.money".
@@ -100,7 +102,7 @@ func (e *Engine) match(text string, offered []string) (string, bool) {
 		return "", false
 	}
 	for _, data := range offered {
-		for _, lang := range []string{"nl", "en"} {
+		for _, lang := range locales.Languages {
 			for _, id := range []string{labelID(data), labelID(data) + ".other"} {
 				if e.Catalog.Has(lang, id) && fold(e.Catalog.T(lang, id, nil)) == f {
 					return data, true

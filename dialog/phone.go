@@ -14,15 +14,18 @@ const (
 	PhoneLetters   PhoneProblem = "letters"
 	PhoneTooShort  PhoneProblem = "short"
 	PhoneTooLong   PhoneProblem = "long"
-	PhoneForeign   PhoneProblem = "foreign"
+	PhoneForeign   PhoneProblem = "foreign" // a number with a country code that cannot be one
 	PhoneNotDutch  PhoneProblem = "invalid"
 	maxPhoneLength              = 40
 )
 
-// NormalizePhone turns a Dutch phone number in any common notation
-// (06-12345678, 010 123 4567, +31 6 1234 5678, 0031 (0)6..., (010) 1234567)
-// into E.164 (+31612345678). It accepts geographic, mobile and VoIP numbers:
-// the ones a resident can be called back on.
+// NormalizePhone turns a phone number into E.164. A Dutch number may be in
+// any common notation (06-12345678, 010 123 4567, +31 6 1234 5678,
+// 0031 (0)6..., (010) 1234567); geographic, mobile and VoIP numbers are
+// accepted: the ones a resident can be called back on. A foreign number
+// needs its country code (+90 532 123 45 67, 0048 512 345 678): residents
+// who moved here may still use their old one. Arabic-Indic digits count as
+// digits.
 func NormalizePhone(s string) (string, PhoneProblem) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -36,6 +39,12 @@ func NormalizePhone(s string) (string, PhoneProblem) {
 	var digits strings.Builder
 	plus := false
 	for _, r := range s {
+		switch {
+		case r >= '٠' && r <= '٩':
+			r = '0' + (r - '٠')
+		case r >= '۰' && r <= '۹':
+			r = '0' + (r - '۰')
+		}
 		switch {
 		case r >= '0' && r <= '9':
 			digits.WriteRune(r)
@@ -56,11 +65,11 @@ func NormalizePhone(s string) (string, PhoneProblem) {
 	case plus && strings.HasPrefix(d, "31"):
 		national = d[2:]
 	case plus:
-		return "", PhoneForeign
+		return foreign(d)
 	case strings.HasPrefix(d, "0031"):
 		national = d[4:]
 	case strings.HasPrefix(d, "00"):
-		return "", PhoneForeign
+		return foreign(d[2:])
 	case strings.HasPrefix(d, "0"):
 		national = d[1:]
 	default:
@@ -95,4 +104,14 @@ func NormalizePhone(s string) (string, PhoneProblem) {
 		return "", PhoneNotDutch
 	}
 	return "+31" + national, PhoneOK
+}
+
+// foreign checks an international number without its "+" or "00": a
+// country code (which never starts with 0) and in all at least 8 and at
+// most 15 digits (E.164).
+func foreign(d string) (string, PhoneProblem) {
+	if d == "" || d[0] == '0' || len(d) < 8 || len(d) > 15 {
+		return "", PhoneForeign
+	}
+	return "+" + d, PhoneOK
 }

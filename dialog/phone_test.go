@@ -1,9 +1,12 @@
 package dialog
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 
 func TestNormalizePhone(t *testing.T) {
 	tests := []struct {
@@ -28,8 +31,18 @@ func TestNormalizePhone(t *testing.T) {
 		{"", "", PhoneEmpty},
 		{"06-1234", "", PhoneTooShort},
 		{"06-123456789", "", PhoneTooLong},
-		{"+32 470 12 34 56", "", PhoneForeign},
-		{"0032470123456", "", PhoneForeign},
+		{"+32 470 12 34 56", "+32470123456", PhoneOK},
+		{"0032470123456", "+32470123456", PhoneOK},
+		{"+90 532 123 45 67", "+905321234567", PhoneOK},
+		{"0090 (532) 123 45 67", "+905321234567", PhoneOK},
+		{"+212 6 12 34 56 78", "+212612345678", PhoneOK},
+		{"+48 512-345-678", "+48512345678", PhoneOK},
+		{"٠٦١٢٣٤٥٦٧٨", "+31612345678", PhoneOK},
+		{"+٣١ ٦ ١٢٣٤٥٦٧٨", "+31612345678", PhoneOK},
+		{"+90 532", "", PhoneForeign},
+		{"+0 612 345 678", "", PhoneForeign},
+		{"+1234567890123456", "", PhoneForeign},
+		{"00", "", PhoneForeign},
 		{"mijn nummer is 06", "", PhoneLetters},
 		{"0800-2000", "", PhoneTooShort},
 		{"0900-123456", "", PhoneNotDutch},
@@ -53,8 +66,8 @@ func FuzzNormalizePhone(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, problem := NormalizePhone(s)
 		if problem == PhoneOK {
-			if len(got) != 12 || !strings.HasPrefix(got, "+31") {
-				t.Fatalf("NormalizePhone(%q) = %q: not E.164 Dutch", s, got)
+			if !e164.MatchString(got) || strings.HasPrefix(got, "+31") && len(got) != 12 {
+				t.Fatalf("NormalizePhone(%q) = %q: not E.164", s, got)
 			}
 			again, p2 := NormalizePhone(got)
 			if again != got || p2 != PhoneOK {

@@ -15,7 +15,7 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-//go:embed facts.yaml hours.yaml answers.nl.yaml answers.en.yaml
+//go:embed facts.yaml hours.yaml answers.*.yaml
 var files embed.FS
 
 // MessageFiles returns the file system with the answers' message files, for

@@ -79,7 +79,7 @@ func TestMessagesInBothLanguages(t *testing.T) {
 
 // wayForward finds a next step in an answer: a phone number, a command to
 // type, the menu, or a place to go.
-var wayForward = regexp.MustCompile(`(?i)\d{3,4}-\d|typ|type|menu|aanmeld|register|langskomen|visit|vragen|questions`)
+var wayForward = regexp.MustCompile(`(?i)\d{3,4}-\d|typ|type|menu|aanmeld|register|langskomen|visit|vragen|questions|yazın|menü|arayın|اكتبوا|القائمة|اتصلوا|wpisać|zadzwonić`)
 
 func TestAnswers(t *testing.T) {
 	b := newBase(t)

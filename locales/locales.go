@@ -23,8 +23,9 @@ import (
 //go:embed *.yaml
 var files embed.FS
 
-// Languages the bot speaks; the first is the default.
-var Languages = []string{"nl", "en"}
+// Languages the bot speaks; the first is the default. Turkish, Arabic and
+// Polish are the languages many residents of Nieuwland speak at home.
+var Languages = []string{"nl", "en", "tr", "ar", "pl"}
 
 // Default is the language used when nothing else is known.
 const Default = "nl"
@@ -136,6 +137,9 @@ func (c *Catalog) T(lang, id string, data any) string {
 			return c.T(Default, id, data)
 		}
 		return id
+	}
+	if RTL(lang) {
+		s = Isolate(s)
 	}
 	if data == nil {
 		c.mu.Lock()

@@ -1,15 +1,19 @@
 package locales_test
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/wotschiedam/wotbot/knowledge"
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-func load(t *testing.T) *locales.Catalog {
+func load(t testing.TB) *locales.Catalog {
 	t.Helper()
 	cat, err := locales.Load(knowledge.MessageFiles())
 	if err != nil {
@@ -68,12 +72,96 @@ func TestDutchIsPlain(t *testing.T) {
 
 func TestNormAndFallback(t *testing.T) {
 	cat := load(t)
-	for in, want := range map[string]string{"en-GB": "en", "EN": "en", "nl-BE": "nl", "": "nl", "tr": "nl", "english": "nl"} {
+	for in, want := range map[string]string{"en-GB": "en", "EN": "en", "nl-BE": "nl", "": "nl", "tr": "tr", "TR-tr": "tr", "ar-MA": "ar", "pl_PL": "pl", "de": "nl", "english": "nl"} {
 		if got := locales.Norm(in); got != want {
 			t.Errorf("Norm(%q) = %q, want %q", in, got, want)
 		}
 	}
 	if got := cat.T("en", "no.such.message", nil); got != "no.such.message" {
 		t.Errorf("missing message renders %q", got)
+	}
+}
+
+type glossaryEntry struct {
+	Term string            `yaml:"term"`
+	Tr   map[string]string `yaml:",inline"`
+}
+
+// The glossary fixes how each Dutch institution is named per language: its
+// Dutch name stays, with a short explanation. A translation of a Dutch
+// message that names WOT, Wmo, Veilig Thuis, zorgcentrale or huisarts keeps
+// the Dutch name, and each language explains each term it uses somewhere.
+func TestGlossary(t *testing.T) {
+	cat := load(t)
+	data, err := os.ReadFile("glossary.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []glossaryEntry
+	if err := yaml.Unmarshal(data, &entries); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{"WOT": true, "Wmo": true, "Veilig Thuis": true, "zorgcentrale": true, "huisarts": true}
+	for _, e := range entries {
+		for _, lang := range locales.Languages[1:] {
+			if e.Tr[lang] == "" {
+				t.Errorf("glossary: %s has no %s entry", e.Term, lang)
+			}
+		}
+		if !kept[e.Term] {
+			continue
+		}
+		delete(kept, e.Term)
+		for _, lang := range []string{"tr", "ar", "pl"} {
+			used := false
+			for _, id := range cat.IDs("nl") {
+				if !strings.Contains(cat.T("nl", id, nil), e.Term) {
+					continue
+				}
+				used = true
+				if got := cat.T(lang, id, nil); !strings.Contains(got, e.Term) {
+					t.Errorf("%s %s: the Dutch name %q is missing: %q", lang, id, e.Term, got)
+				}
+			}
+			// The explanation (the part after the Dutch name) appears at
+			// least once where the term is used.
+			expl := strings.TrimSpace(strings.TrimPrefix(e.Tr[lang], e.Term))
+			expl = strings.Trim(expl, "()")
+			if used && expl != "" && !anyMessageContains(cat, lang, expl) {
+				t.Errorf("%s: %s is never explained (%q)", lang, e.Term, expl)
+			}
+		}
+	}
+	for term := range kept {
+		t.Errorf("glossary has no entry for %s", term)
+	}
+}
+
+func anyMessageContains(cat *locales.Catalog, lang, s string) bool {
+	for _, id := range cat.IDs(lang) {
+		if strings.Contains(cat.T(lang, id, nil), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Every language file says whether a native speaker reviewed it.
+func TestReviewStatusInHeaders(t *testing.T) {
+	for _, pattern := range []string{"*.tr.yaml", "*.ar.yaml", "*.pl.yaml", "../knowledge/answers.*.yaml"} {
+		names, _ := filepath.Glob(pattern)
+		for _, name := range names {
+			if strings.HasSuffix(name, ".nl.yaml") || strings.HasSuffix(name, ".en.yaml") {
+				continue
+			}
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, _, _ := strings.Cut(string(data), "\n\n")
+			if !strings.Contains(head, "Review status:") {
+				t.Errorf("%s: no review status in its header", name)
+			}
+		}
 	}
 }

@@ -506,6 +506,16 @@ func (d *Desk) withFacts(data map[string]any) map[string]any {
 	return out
 }
 
+// languageLine tells staff, in their language, which language the resident
+// wrote in, when it is not theirs: the resident's own words in the post are
+// passed on as written, untranslated.
+func (d *Desk) languageLine(req dialog.Request) string {
+	if req.Language == "" || req.Language == d.cfg.StaffLang || !d.cat.Has(d.cfg.StaffLang, "desk.lang."+req.Language) {
+		return ""
+	}
+	return d.t("desk.post.language", map[string]any{"Language": d.t("desk.lang."+req.Language, nil)})
+}
+
 // claimInfo is who has a request, for the staff post.
 type claimInfo struct {
 	Name string
@@ -565,6 +575,10 @@ func (d *Desk) renderPost(req dialog.Request, dup bool, claimed *claimInfo) stri
 		b.WriteString("\n")
 	}
 	b.WriteString(d.t("desk.post", data))
+	if l := d.languageLine(req); l != "" {
+		b.WriteString("\n")
+		b.WriteString(e(l))
+	}
 	if req.ForOther {
 		b.WriteString("\n")
 		b.WriteString(d.t("desk.post.for_other", data))

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,44 @@ func TestPostShowsRequestOnce(t *testing.T) {
 	}
 	e.noPersonalData()
 }
+
+// A request in another language reaches staff with the resident's own
+// words, untranslated, and a line in Dutch that says which language it is;
+// the resident then hears about the claim in their language.
+func TestPostSaysTheResidentsLanguage(t *testing.T) {
+	e := newEnv(t, nil)
+	words := "Kira borcum var <b> ve mektupları anlamıyorum"
+	reqs := []dialog.Request{
+		e.enqueue(e.request(func(r *dialog.Request) { r.Language, r.Description, r.Phone = "tr", words, "+905321234567" })),
+		e.enqueue(e.request(func(r *dialog.Request) { r.Language, r.Description = "ar", "الدار فيها الرطوبة" })),
+		e.enqueue(e.request()),
+	}
+	run(t, e.desk("a"))
+	byRef := map[string]string{}
+	for _, p := range e.waitPosts(3, 5*time.Second) {
+		byRef[refPattern.FindString(p.Text)] = p.Text
+	}
+	for i, want := range []string{"Taal: de inwoner schreef in het Turks.", "Taal: de inwoner schreef in het Arabisch.", ""} {
+		p := byRef[reqs[i].Ref]
+		if want == "" {
+			if strings.Contains(p, "Taal:") {
+				t.Errorf("a Dutch request got a language line:\n%s", p)
+			}
+			continue
+		}
+		if !strings.Contains(p, want) {
+			t.Errorf("post %d lacks %q:\n%s", i, want, p)
+		}
+	}
+	if p := byRef[reqs[0].Ref]; !strings.Contains(p, "Kira borcum var &lt;b&gt; ve mektupları anlamıyorum") || !strings.Contains(p, "+905321234567") {
+		t.Errorf("the resident's words or foreign number are not passed on as written:\n%s", p)
+	}
+	if p := byRef[reqs[1].Ref]; !strings.Contains(p, "الدار فيها الرطوبة") {
+		t.Errorf("the Arabic words are not passed on as written:\n%s", p)
+	}
+}
+
+var refPattern = regexp.MustCompile(`WOT-T[0-9]{5}`)
 
 func TestDangerIsFlagged(t *testing.T) {
 	e := newEnv(t, nil)

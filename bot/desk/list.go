@@ -107,6 +107,9 @@ func (d *Desk) WriteShow(w io.Writer, rec *Record) error {
 		"Location": d.cat.T(d.cfg.StaffLang, "opt.location."+req.Location, nil), "Description": req.Description,
 		"Channel": req.Channel, "Claimed": claimed,
 	})
+	if l := d.languageLine(req); l != "" {
+		text += "\n" + l
+	}
 	if req.ForOther {
 		text += "\n" + d.t("desk.cli.for_other", map[string]any{"OtherName": req.OtherName, "Method": d.consentMethod(req)})
 	}

@@ -143,3 +143,32 @@ func TestE2EEnglishStaleVoice(t *testing.T) {
 		t.Errorf("%d callbacks answered, want 2", n)
 	}
 }
+
+// A resident whose Telegram is set to Arabic is welcomed in Arabic, with
+// the Latin names and numbers held in Unicode isolates; a Turkish crisis
+// message from a Dutch chat gets the safety numbers in Turkish at once.
+func TestE2EArabicAndTurkish(t *testing.T) {
+	srv, stack := e2e(t)
+	const ar, tr = 5003, 5004
+	first := turn(t, srv, ar, func() { srv.SendText(ar, ar, "/start", "ar") })
+	got := html.UnescapeString(first[0].Text)
+	if got != stack.Catalog.T("ar", "welcome", nil) || !strings.Contains(got, "\u2068WOT Nieuwland\u2069") {
+		t.Errorf("Arabic user got %q", got)
+	}
+	labels := ""
+	for _, row := range first[0].Buttons {
+		for _, b := range row {
+			labels += b.Text + "|"
+		}
+	}
+	if !strings.Contains(labels, stack.Catalog.T("ar", "opt.menu.reg_self", nil)) {
+		t.Errorf("Arabic menu buttons: %s", labels)
+	}
+	turn(t, srv, tr, func() { srv.SendText(tr, tr, "/start", "nl") })
+	crisis := unescape(turn(t, srv, tr, func() { srv.SendText(tr, tr, "kocam beni dovuyor", "nl") }))
+	for _, want := range []string{"112", "Veilig Thuis", "0800-2000", "0800-0113", "Hollandaca ve İngilizce"} {
+		if !strings.Contains(crisis, want) {
+			t.Errorf("Turkish crisis reply lacks %q:\n%s", want, crisis)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wotschiedam/wotbot/locales"
 	"unicode/utf8"
 
 	tg "github.com/go-telegram/bot"
@@ -110,11 +112,11 @@ func (c *Channel) removeKeyboard(ctx context.Context, chatID int64, msgID int) {
 var commands = []string{"start", "help", "aanmelden", "stop", "taal", "privacy", "vergeet"}
 
 // setCommands registers the command menu: Dutch by default, and a list per
-// language for users whose Telegram is set to Dutch or English.
+// language for users whose Telegram is set to one of the bot's languages.
 func (c *Channel) setCommands(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	for _, lang := range []string{"", "nl", "en"} {
+	for _, lang := range append([]string{""}, locales.Languages...) {
 		textLang := lang
 		if textLang == "" {
 			textLang = "nl"

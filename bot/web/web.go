@@ -262,6 +262,7 @@ func sameOrigin(r *http.Request) bool {
 
 type pageData struct {
 	Lang    string
+	Dir     string // ltr, or rtl for Arabic
 	T       func(id string) string
 	Facts   map[string]any
 	Phones  string // JSON list of the numbers that become tel: links
@@ -276,11 +277,15 @@ func (c *Channel) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.session(w, r)
-	other := "en"
-	if lang == "en" {
-		other = "nl"
+	other := "nl" // the link to the other language: Dutch, or from Dutch English
+	if lang == "nl" {
+		other = "en"
 	}
-	d := pageData{Lang: lang, Facts: c.facts, MaxText: c.cfg.MaxText, Other: other, Phones: c.phones(),
+	dir := "ltr"
+	if locales.RTL(lang) {
+		dir = "rtl"
+	}
+	d := pageData{Lang: lang, Dir: dir, Facts: c.facts, MaxText: c.cfg.MaxText, Other: other, Phones: c.phones(),
 		T: func(id string) string { return c.cat.T(lang, id, c.facts) }}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := c.page.Execute(w, d); err != nil {

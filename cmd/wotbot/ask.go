@@ -35,7 +35,7 @@ type askLine struct {
 func askCmd(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	lang := fs.String("lang", "", "answer in nl or en (default: the question's language, else nl)")
+	lang := fs.String("lang", "", "answer in nl, en, tr, ar or pl (default: the question's language, else nl)")
 	now := fs.String("now", "", "answer as if it were this RFC3339 instant")
 	asJSON := fs.Bool("json", false, "print JSON: intent, confidence, lang, answer, options")
 	batch := fs.Bool("batch", false, "with --json: read JSON lines {text, lang, now} from stdin, write one JSON line each")

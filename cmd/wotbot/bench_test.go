@@ -14,20 +14,23 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// questions are the held-out questions: realistic traffic the model never saw.
+// questions are the held-out questions in every language: realistic
+// traffic the model never saw.
 func questions(b *testing.B) []string {
 	b.Helper()
-	data, err := os.ReadFile("../../knowledge/testdata/heldout.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var rows []struct{ Text string }
-	if err := yaml.Unmarshal(data, &rows); err != nil {
-		b.Fatal(err)
-	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = r.Text
+	var out []string
+	for _, f := range []string{"heldout.yaml", "heldout.tr.yaml", "heldout.ar.yaml", "heldout.pl.yaml"} {
+		data, err := os.ReadFile("../../knowledge/testdata/" + f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rows []struct{ Text string }
+		if err := yaml.Unmarshal(data, &rows); err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range rows {
+			out = append(out, r.Text)
+		}
 	}
 	return out
 }

@@ -15,7 +15,7 @@ func chatCmd(ctx context.Context, args []string, env func(string) string, stdin 
 	fs.SetOutput(stderr)
 	jsonl := fs.Bool("jsonl", false, "speak the line protocol: one message per input line, one JSON object per bot message")
 	chatID := fs.String("chat-id", "local", "the chat to continue; with REDIS_URL its session survives restarts")
-	lang := fs.String("lang", "", "language: nl or en (default: nl, following the resident's text)")
+	lang := fs.String("lang", "", "language: nl, en, tr, ar or pl (default: nl, following the resident's text)")
 	now := fs.String("now", "", "pretend the time is this RFC3339 instant (for tests and demos)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage

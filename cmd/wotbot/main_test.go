@@ -311,6 +311,9 @@ func TestAskJSONBatch(t *testing.T) {
 		`{"text": ""}`,
 		`not json`,
 		`{"text": "ik wil dood"}`,
+		`{"text": "what are your opening hours", "lang": "tr", "now": "2026-11-27T10:00:00+01:00"}`,
+		`{"text": "متى تفتحون", "now": "2026-11-27T10:00:00+01:00"}`,
+		`{"text": "hello", "lang": "pl"}`,
 	}, "\n"))
 	out, err := cmd.Output()
 	if err != nil {
@@ -324,8 +327,8 @@ func TestAskJSONBatch(t *testing.T) {
 		}
 		results = append(results, r)
 	}
-	if len(results) != 6 {
-		t.Fatalf("%d output lines for 6 inputs", len(results))
+	if len(results) != 9 {
+		t.Fatalf("%d output lines for 9 inputs", len(results))
 	}
 	if r := results[0]; r.Intent != "opening_hours" || !strings.Contains(r.Answer, "18.00") || r.Lang != "nl" {
 		t.Errorf("Thursday 17:00: %+v", r)
@@ -344,5 +347,15 @@ func TestAskJSONBatch(t *testing.T) {
 	}
 	if r := results[5]; r.Intent != "crisis" || !strings.Contains(r.Answer, "113") {
 		t.Errorf("crisis: %+v", r)
+	}
+	// The new languages: chosen with "lang", or read from the text.
+	if r := results[6]; r.Lang != "tr" || !strings.Contains(r.Answer, "pazartesi") {
+		t.Errorf("lang tr: %+v", r)
+	}
+	if r := results[7]; r.Lang != "ar" || r.Intent != "opening_hours" || !strings.Contains(r.Answer, "الاثنين") {
+		t.Errorf("Arabic question: %+v", r)
+	}
+	if r := results[8]; r.Lang != "pl" || !strings.Contains(r.Answer, "WOT") {
+		t.Errorf("lang pl: %+v", r)
 	}
 }

@@ -352,6 +352,13 @@ func TestWebChatInBrowser(t *testing.T) {
 		if lang != "en" {
 			t.Errorf("English page has lang %q", lang)
 		}
+		ctx = tab(t, browser)
+		var dir string
+		browse(t, ctx, chromedp.Navigate(base+"/chat/?lang=ar"), chromedp.WaitVisible(`#log [data-from="bot"][lang="ar"][dir="rtl"]`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.documentElement.dir`, &dir))
+		if dir != "rtl" {
+			t.Errorf("Arabic page has dir %q", dir)
+		}
 	})
 
 	t.Run("accessibility audit and screenshots", func(t *testing.T) {

@@ -43,34 +43,57 @@ func index(ps []phrase) map[string][]phrase {
 type phrase struct {
 	key    string // squeezed
 	prefix bool
+	lang   string // the list it came from; "" for exceptions
 }
 
 func parseCrisis(data []byte) (*crisisNet, error) {
-	var doc struct {
-		NL     []string `yaml:"nl"`
-		EN     []string `yaml:"en"`
-		Except []string `yaml:"except"`
-	}
+	// One list of phrases per language ("nl", "en", "tr", ...), in file
+	// order, and the exceptions under "except".
+	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("parse: want a mapping of language to phrases")
+	}
+	type entry struct{ text, lang string }
+	var all []entry
+	var except []string
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		var list []string
+		key := root.Content[i].Value
+		if err := root.Content[i+1].Decode(&list); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", key, err)
+		}
+		if key == "except" {
+			except = append(except, list...)
+			continue
+		}
+		for _, s := range list {
+			all = append(all, entry{s, key})
+		}
+	}
 	cn := &crisisNet{}
 	seen := map[phrase]bool{}
-	for _, s := range append(doc.NL, doc.EN...) {
-		p, words, ok := compilePhrase(s)
+	for _, e := range all {
+		p, words, ok := compilePhrase(e.text)
 		if !ok {
-			return nil, fmt.Errorf("phrase %q has no letters", s)
+			return nil, fmt.Errorf("phrase %q has no letters", e.text)
 		}
+		p.lang = e.lang
 		if seen[p] {
 			continue
 		}
 		seen[p] = true
 		cn.phrases = append(cn.phrases, p)
-		if words == 1 && len(p.key) >= fuzzyMinLen {
+		// Only Latin-script words get the one-typo match: in Arabic script
+		// one letter turns "انتحار" (suicide) into "انتظار" (waiting).
+		if words == 1 && len(p.key) >= fuzzyMinLen && isASCII(p.key) {
 			cn.fuzzy = append(cn.fuzzy, p)
 		}
 	}
-	for _, s := range doc.Except {
+	for _, s := range except {
 		p, _, ok := compilePhrase(s)
 		if !ok {
 			return nil, fmt.Errorf("exception %q has no letters", s)
@@ -131,7 +154,7 @@ func squeeze(norm string) squeezed {
 
 // find calls fn for every occurrence of a phrase from idx that starts at a
 // word start, until fn returns true.
-func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bool {
+func (sq *squeezed) find(idx map[string][]phrase, fn func(p phrase, from, to int) bool) bool {
 	for _, i := range sq.starts {
 		if i < 0 {
 			continue
@@ -140,7 +163,7 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bo
 		for n := 1; n <= indexLen && n <= len(rest); n++ {
 			for _, p := range idx[rest[:n]] {
 				j := i + len(p.key)
-				if strings.HasPrefix(rest, p.key) && (p.prefix || sq.end[j]) && fn(i, j) {
+				if strings.HasPrefix(rest, p.key) && (p.prefix || sq.end[j]) && fn(p, i, j) {
 					return true
 				}
 			}
@@ -149,13 +172,15 @@ func (sq *squeezed) find(idx map[string][]phrase, fn func(from, to int) bool) bo
 	return false
 }
 
-func (cn *crisisNet) match(norm string) bool {
+// match reports whether norm holds a crisis phrase, and the language of
+// the list the phrase came from.
+func (cn *crisisNet) match(norm string) (bool, string) {
 	if norm == "" {
-		return false
+		return false, ""
 	}
 	sq := squeeze(norm)
 	var masked []bool
-	sq.find(cn.exceptByStart, func(from, to int) bool {
+	sq.find(cn.exceptByStart, func(_ phrase, from, to int) bool {
 		if masked == nil {
 			masked = make([]bool, len(sq.text))
 		}
@@ -172,11 +197,12 @@ func (cn *crisisNet) match(norm string) bool {
 		}
 		return true
 	}
-	if sq.find(cn.byStart, free) {
-		return true
-	}
-	if len(cn.fuzzy) == 0 {
-		return false
+	lang := ""
+	if sq.find(cn.byStart, func(p phrase, from, to int) bool {
+		lang = p.lang
+		return free(from, to)
+	}) {
+		return true, lang
 	}
 	// One typo in a long single-word phrase ("zelfmort", "mishandleing").
 	// The first two letters must be right: "leerkracht" is one letter
@@ -200,15 +226,15 @@ func (cn *crisisNet) match(norm string) bool {
 			if p.prefix {
 				for n := len(p.key) - 1; n <= len(p.key)+1 && n <= len(word); n++ {
 					if withinOneEdit(word[:n], p.key) {
-						return true
+						return true, p.lang
 					}
 				}
 			} else if withinOneEdit(word, p.key) {
-				return true
+				return true, p.lang
 			}
 		}
 	}
-	return false
+	return false, ""
 }
 
 // withinOneEdit reports whether a and b differ by at most one insertion,
@@ -234,4 +260,13 @@ func withinOneEdit(a, b string) bool {
 		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:] // swap
 	}
 	return a[i+1:] == b[i:] // insertion in a
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

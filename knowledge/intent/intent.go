@@ -8,7 +8,7 @@
 // run `go generate ./knowledge/...`; a test fails while they are stale.
 package intent
 
-//go:generate go run ./gen -in ../intents.yaml -out model.bin -crisis-in ../crisis.yaml -crisis-out crisis_gen.yaml
+//go:generate go run ./gen -in ../intents.yaml -out model.bin -crisis-in ../crisis.yaml -crisis-out crisis_gen.yaml -lexicon-out lexicon_gen.yaml
 
 import (
 	_ "embed"
@@ -31,6 +31,9 @@ var modelFile []byte
 //go:embed crisis_gen.yaml
 var crisisFile []byte
 
+//go:embed lexicon_gen.yaml
+var lexiconFile []byte
+
 // Classifier labels messages. It is safe for concurrent use.
 type Classifier struct {
 	scorer      *weights.Scorer
@@ -39,6 +42,7 @@ type Classifier struct {
 	threshold   float64
 	minCoverage float64
 	crisis      *crisisNet
+	lexicon     map[string]int // word -> score index of the language it tells
 }
 
 var _ dialog.Classifier = (*Classifier)(nil)
@@ -53,6 +57,10 @@ func Load() (*Classifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load crisis phrases: %w", err)
 	}
+	lex, err := parseLexicon(lexiconFile)
+	if err != nil {
+		return nil, fmt.Errorf("load language lexicon: %w", err)
+	}
 	return &Classifier{
 		scorer:      weights.NewScorer(m),
 		feat:        m.Config.Features,
@@ -60,6 +68,7 @@ func Load() (*Classifier, error) {
 		threshold:   m.Threshold,
 		minCoverage: m.MinCoverage,
 		crisis:      cn,
+		lexicon:     lex,
 	}, nil
 }
 
@@ -68,8 +77,13 @@ func Load() (*Classifier, error) {
 // (empty, emoji only, gibberish), is out_of_scope.
 func (c *Classifier) Classify(text string) dialog.Classification {
 	norm := features.Normalize(text)
-	lang := detectLang(norm)
-	if c.crisis.match(norm) {
+	lang := detectLang(text, norm, c.lexicon)
+	if hit, phraseLang := c.crisis.match(norm); hit {
+		// Words of distress are rarely function words: the phrase's own
+		// language tells when nothing else does.
+		if lang == "" {
+			lang = phraseLang
+		}
 		return dialog.Classification{Intent: Crisis, Confidence: 1, Lang: lang, Keyword: true}
 	}
 	set := c.feat.Extract(norm)
@@ -88,7 +102,8 @@ func (c *Classifier) Classify(text string) dialog.Classification {
 
 // IsCrisis reports whether text contains a crisis phrase.
 func (c *Classifier) IsCrisis(text string) bool {
-	return c.crisis.match(features.Normalize(text))
+	hit, _ := c.crisis.match(features.Normalize(text))
+	return hit
 }
 
 // Labels returns the intents the classifier can return.

@@ -273,6 +273,17 @@ func TestLang(t *testing.T) {
 		{"👍", ""},
 		{"", ""},
 		{"112", ""},
+		{"merhaba", "tr"},
+		{"Çalışma saatleriniz nedir?", "tr"},
+		{"borclarim var yardim istiyorum", "tr"},
+		{"السلام عليكم متى تفتحون", "ar"},
+		{"salam bghit n3ref fin kayn WOT", "ar"},
+		{"chokran bzaf", "ar"},
+		{"dzien dobry", "pl"},
+		{"Mam długi, potrzebuję pomocy", "pl"},
+		{"czy jestescie dzisiaj otwarci", "pl"},
+		{"ik heb een afspraak bij WOT", "nl"},
+		{"שלום", ""},
 	} {
 		if got := c.Classify(tc.text).Lang; got != tc.want {
 			t.Errorf("Classify(%q).Lang = %q, want %q", tc.text, got, tc.want)
@@ -377,7 +388,7 @@ func FuzzClassify(f *testing.F) {
 		if got.Confidence < 0 || got.Confidence > 1 {
 			t.Fatalf("Classify(%q) confidence %v", s, got.Confidence)
 		}
-		if got.Lang != "" && got.Lang != "nl" && got.Lang != "en" {
+		if got.Lang != "" && !slices.Contains([]string{"nl", "en", "tr", "ar", "pl"}, got.Lang) {
 			t.Fatalf("Classify(%q) lang %q", s, got.Lang)
 		}
 		if c.IsCrisis(s) && got.Intent != Crisis {

@@ -69,7 +69,10 @@
     div.className = 'msg' + (fresh ? ' new' : '');
     div.setAttribute('data-from', e.from === 'resident' ? 'resident' : 'bot');
     if (e.step) { div.setAttribute('data-step', e.step); }
-    if (e.lang && /^[a-z]{2}$/.test(e.lang)) { div.lang = e.lang; }
+    if (e.lang && /^[a-z]{2}$/.test(e.lang)) {
+      div.lang = e.lang;
+      div.dir = e.lang === 'ar' ? 'rtl' : 'ltr';
+    }
     if (e.seq && e.from === 'resident') { div.setAttribute('data-seq', String(e.seq)); shown[e.seq] = true; }
     var who = document.createElement('span');
     who.className = 'sr-only';

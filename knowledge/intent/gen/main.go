@@ -23,13 +23,14 @@ func main() {
 	out := flag.String("out", "model.bin", "weights file to write")
 	crisisIn := flag.String("crisis-in", "../crisis.yaml", "crisis patterns")
 	crisisOut := flag.String("crisis-out", "crisis_gen.yaml", "embedded copy of the crisis patterns")
+	lexOut := flag.String("lexicon-out", "lexicon_gen.yaml", "words that tell Turkish, Arabic and Polish apart")
 	flag.Parse()
-	if err := run(*in, *out, *crisisIn, *crisisOut); err != nil {
+	if err := run(*in, *out, *crisisIn, *crisisOut, *lexOut); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(in, out, crisisIn, crisisOut string) error {
+func run(in, out, crisisIn, crisisOut, lexOut string) error {
 	crisis, err := os.ReadFile(crisisIn)
 	if err != nil {
 		return fmt.Errorf("read crisis patterns: %w", err)
@@ -40,6 +41,13 @@ func run(in, out, crisisIn, crisisOut string) error {
 
 	exs, sum, err := train.LoadFile(in)
 	if err != nil {
+		return err
+	}
+	lex, err := train.MarshalLexicon(train.Lexicon(exs))
+	if err != nil {
+		return err
+	}
+	if err := writeIfChanged(lexOut, lex); err != nil {
 		return err
 	}
 	start := time.Now()

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/nlpodyssey/spago/ag"
 	"github.com/nlpodyssey/spago/initializers"
@@ -73,12 +74,20 @@ func LoadFile(path string) ([]Example, string, error) {
 	return exs, hex.EncodeToString(sum[:]), nil
 }
 
-// Parse decodes intents.yaml.
+// Languages are the example lists of an intent in intents.yaml, in the
+// order examples are read.
+var Languages = []string{"nl", "en", "tr", "ar", "pl"}
+
+// Parse decodes intents.yaml: a list of {intent, nl: [...], en: [...],
+// tr: [...], ar: [...], pl: [...]}.
 func Parse(data []byte) ([]Example, error) {
 	var doc []struct {
 		Intent string   `yaml:"intent"`
 		NL     []string `yaml:"nl"`
 		EN     []string `yaml:"en"`
+		TR     []string `yaml:"tr"`
+		AR     []string `yaml:"ar"`
+		PL     []string `yaml:"pl"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -88,11 +97,10 @@ func Parse(data []byte) ([]Example, error) {
 		if !slices.Contains(Labels, d.Intent) {
 			return nil, fmt.Errorf("unknown intent %q", d.Intent)
 		}
-		for _, t := range d.NL {
-			exs = append(exs, Example{Text: t, Intent: d.Intent, Lang: "nl"})
-		}
-		for _, t := range d.EN {
-			exs = append(exs, Example{Text: t, Intent: d.Intent, Lang: "en"})
+		for i, list := range [][]string{d.NL, d.EN, d.TR, d.AR, d.PL} {
+			for _, t := range list {
+				exs = append(exs, Example{Text: t, Intent: d.Intent, Lang: Languages[i]})
+			}
 		}
 	}
 	if len(exs) == 0 {
@@ -470,4 +478,57 @@ func export(m *net, ids []uint32, cfg weights.TrainConfig) (*weights.Model, erro
 		out.Bias[j] = float32(b)
 	}
 	return out, nil
+}
+
+// LexiconLanguages are the languages whose words the lexicon lists.
+var LexiconLanguages = []string{"tr", "ar", "pl"}
+
+// Lexicon lists, per language of LexiconLanguages, the normalised words
+// that occur in that language's examples and in no other language's: the
+// words that tell a Turkish, Arabic or Polish message from the rest.
+// Dutch words residents mix in ("wot", "afspraak", "uitkering") occur in
+// several languages' examples and so tell nothing.
+func Lexicon(exs []Example) map[string][]string {
+	langsOf := map[string]map[string]bool{}
+	for _, e := range exs {
+		for _, w := range strings.Fields(features.Normalize(e.Text)) {
+			if len(w) < 2 || strings.Trim(w, "0123456789") == "" {
+				continue
+			}
+			if langsOf[w] == nil {
+				langsOf[w] = map[string]bool{}
+			}
+			langsOf[w][e.Lang] = true
+		}
+	}
+	out := map[string][]string{}
+	for w, ls := range langsOf {
+		if len(ls) != 1 {
+			continue
+		}
+		for l := range ls {
+			if slices.Contains(LexiconLanguages, l) {
+				out[l] = append(out[l], w)
+			}
+		}
+	}
+	for _, l := range LexiconLanguages {
+		slices.Sort(out[l])
+	}
+	return out
+}
+
+// MarshalLexicon writes the lexicon as the YAML file the classifier embeds.
+func MarshalLexicon(lex map[string][]string) ([]byte, error) {
+	var b strings.Builder
+	b.WriteString("# GENERATED from knowledge/intents.yaml by `go generate ./knowledge/...`: the words\n")
+	b.WriteString("# that occur in the examples of one of these languages and of no other.\n")
+	for _, l := range LexiconLanguages {
+		data, err := yaml.Marshal(map[string][]string{l: lex[l]})
+		if err != nil {
+			return nil, fmt.Errorf("encode lexicon: %w", err)
+		}
+		b.Write(data)
+	}
+	return []byte(b.String()), nil
 }

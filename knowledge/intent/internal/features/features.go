@@ -43,6 +43,18 @@ func Normalize(text string) string {
 			r = 'a'
 		case r == 'ł':
 			r = 'l'
+		case r == 'ı': // Turkish dotless i: people type "i" as often
+			r = 'i'
+		case r == 'ى': // Arabic alef maksura, typed for ya and the other way round
+			r = 'ي'
+		case r == 'ة': // teh marbuta, often typed as heh
+			r = 'ه'
+		case r == 'ـ': // tatweel only stretches a word
+			continue
+		case r >= '٠' && r <= '٩':
+			r = '0' + (r - '٠')
+		case r >= '۰' && r <= '۹':
+			r = '0' + (r - '۰')
 		}
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			r = unicode.ToLower(r)
