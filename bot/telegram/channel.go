@@ -14,8 +14,11 @@
 //     conversation layer ignore the repeat.
 //   - A chat that sends more than Config.RateLimit messages within
 //     Config.RateWindow gets one slow-down note; its further messages are
-//     dropped (not queued) until it sends fewer, because a resident who is
-//     flooding is better helped by a pause than by a backlog of answers.
+//     dropped (not queued) before any Bot API call, because a resident who
+//     is flooding is better helped by a pause than by a backlog of answers.
+//     With WithRateLimiter the count is shared by all replicas (in Redis: a
+//     burst of RateLimit, then RateLimit per RateWindow); without it, each
+//     process drops until the chat sends fewer.
 //   - Bot API calls honour 429 retry_after and back off on 5xx and network
 //     errors, at most Config.SendAttempts tries within Config.SendBudget.
 //     A chat waits in its own runner, so other chats are not held up.
@@ -36,7 +39,6 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -110,6 +112,7 @@ type Channel struct {
 	group   GroupFunc
 	hashKey []byte
 	extra   []extraRoute
+	limiter RateLimiter // nil: each chat is limited in this process
 
 	disp *dispatcher
 	// groups runs group updates, apart from the residents' chats.
@@ -185,7 +188,8 @@ func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel,
 
 // Run connects to Telegram and handles updates until ctx ends, then stops
 // taking updates, lets those in flight finish (at most ShutdownTimeout) and
-// returns nil. It serves Handler() on ListenAddr when that is set.
+// returns nil. It serves Handler() on ListenAddr and MetricsHandler() on
+// MetricsAddr when they are set.
 // A Channel runs once.
 func (c *Channel) Run(ctx context.Context) error {
 	err := errors.New("telegram: channel already ran")
@@ -202,19 +206,23 @@ func (c *Channel) run(ctx context.Context) error {
 		c.setCommands(ctx)
 	}
 
-	var srv *http.Server
-	srvErr := make(chan error, 1)
-	if c.cfg.ListenAddr != "" {
-		ln, err := net.Listen("tcp", c.cfg.ListenAddr)
-		if err != nil {
-			return fmt.Errorf("listen %s: %w", c.cfg.ListenAddr, err)
+	var servers []*listener
+	srvErr := make(chan error, 2)
+	for _, s := range []struct {
+		addr string
+		h    http.Handler
+	}{{c.cfg.ListenAddr, c.Handler()}, {c.cfg.MetricsAddr, c.MetricsHandler()}} {
+		if s.addr == "" {
+			continue
 		}
-		srv = &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				srvErr <- err
+		l, err := c.listen(s.addr, s.h, srvErr)
+		if err != nil {
+			for _, l := range servers {
+				l.srv.Close()
 			}
-		}()
+			return err
+		}
+		servers = append(servers, l)
 	}
 
 	var runErr error
@@ -238,9 +246,13 @@ func (c *Channel) run(ctx context.Context) error {
 	defer deadline.Stop()
 	stopped := make(chan struct{})
 	go func() { c.disp.stop(); c.groups.stop(); close(stopped) }()
-	if srv != nil {
+	if len(servers) > 0 {
 		sctx, cancel := context.WithTimeout(context.Background(), c.cfg.ShutdownTimeout)
-		_ = srv.Shutdown(sctx) // waits for webhook requests, which wait for their updates
+		var shut sync.WaitGroup
+		for _, l := range servers {
+			shut.Go(func() { _ = l.srv.Shutdown(sctx) }) // waits for webhook requests, which wait for their updates
+		}
+		shut.Wait()
 		cancel()
 	}
 	<-stopped
@@ -273,29 +285,55 @@ func (c *Channel) startWebhook(ctx context.Context) error {
 
 var allowedUpdates = []string{"message", "callback_query", "channel_post"}
 
-// Handler serves /healthz, /metrics and, in webhook mode, the webhook path.
+// Handler is what ListenAddr serves: /healthz, /metrics (unless MetricsAddr
+// is set) and, in webhook mode, the webhook on exactly the path of
+// WebhookURL ("/" when it has none), since that is where Telegram posts.
 func (c *Channel) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		if c.health != nil {
-			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-			defer cancel()
-			if err := c.health(ctx); err != nil {
-				c.log.Warn("health check failed", "err", err)
-				http.Error(w, "unhealthy", http.StatusServiceUnavailable)
-				return
-			}
-		}
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.Handle("/metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{Registry: c.reg}))
+	mux.HandleFunc(healthPath, c.serveHealth)
+	if c.cfg.MetricsAddr == "" {
+		mux.Handle(metricsPath, c.metricsHandler())
+	}
 	for _, r := range c.extra {
 		mux.Handle(r.pattern, r.h)
 	}
-	if c.cfg.WebhookURL != "" {
-		mux.HandleFunc(c.cfg.webhookPath(), c.serveWebhook)
+	if c.cfg.WebhookURL == "" {
+		return mux
 	}
+	hook := c.cfg.webhookPath()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.EscapedPath() == hook {
+			c.serveWebhook(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// MetricsHandler is what MetricsAddr serves: /metrics and /healthz.
+func (c *Channel) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(healthPath, c.serveHealth)
+	mux.Handle(metricsPath, c.metricsHandler())
 	return mux
+}
+
+func (c *Channel) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{Registry: c.reg})
+}
+
+// serveHealth answers 200 while the health check (a Redis ping) passes.
+func (c *Channel) serveHealth(w http.ResponseWriter, r *http.Request) {
+	if c.health != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := c.health(ctx); err != nil {
+			c.log.Warn("health check failed", "err", err)
+			http.Error(w, "unhealthy", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	_, _ = io.WriteString(w, "ok\n")
 }
 
 // serveWebhook answers 200 only once the update was handled, so Telegram
@@ -305,10 +343,15 @@ func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	rc := http.NewResponseController(w)
 	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
 	if subtle.ConstantTimeCompare([]byte(got), []byte(c.cfg.WebhookSecret)) != 1 {
 		c.m.errors.WithLabelValues("webhook_auth").Inc()
+		// Answer from the headers and hang up: a body from a sender without
+		// the secret is not worth a connection while it trickles in.
+		w.Header().Set("Connection", "close")
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		_ = rc.SetReadDeadline(time.Now())
 		return
 	}
 	var upd models.Update
@@ -318,6 +361,11 @@ func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad update", http.StatusBadRequest)
 		return
 	}
+	// The request is read. Handling may take longer than ReadTimeout (a
+	// reply waiting out a 429); the read deadline must not cut it short, and
+	// the answer gets WriteTimeout from when it is ready.
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	done := make(chan bool, 1)
 	if !c.dispatch(&upd, func(handled bool) { done <- handled }) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
@@ -325,6 +373,7 @@ func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	select {
 	case handled := <-done:
+		_ = rc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
 		if !handled {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
@@ -383,7 +432,7 @@ func (c *Channel) poll(ctx context.Context, tr *tracker, srvErr <-chan error) er
 		case <-ctx.Done():
 			return nil
 		case err := <-srvErr:
-			return fmt.Errorf("serve %s: %w", c.cfg.ListenAddr, err)
+			return err
 		default:
 		}
 		wm, _ := tr.watermark()
@@ -565,14 +614,9 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 	c.m.updates.WithLabelValues(kind).Inc()
 	logAttrs := []any{"chat", chatRef{c, chatID}, "update", upd.ID, "kind", kind}
 
-	if cq := upd.CallbackQuery; cq != nil {
-		c.answer(ctx, cq.ID)
-		if cq.Message.Message != nil {
-			c.removeKeyboard(ctx, chatID, cq.Message.Message.ID)
-		}
-	}
-
-	drop, notify := ch.limited(j.at, c.cfg.RateLimit, c.cfg.RateWindow)
+	// The limit comes first: a flood costs no Bot API call beyond the one
+	// slow-down note (an unanswered tap just stops spinning by itself).
+	drop, notify := c.limit(ctx, chatID, ch, j.at)
 	if drop {
 		c.m.rateLimited.Inc()
 		if notify {
@@ -580,6 +624,13 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 			c.send(ctx, chatID, dialog.Reply{Text: c.cat.T(in.Lang, "telegram.slow_down", nil)})
 		}
 		return
+	}
+
+	if cq := upd.CallbackQuery; cq != nil {
+		c.answer(ctx, cq.ID)
+		if cq.Message.Message != nil {
+			c.removeKeyboard(ctx, chatID, cq.Message.Message.ID)
+		}
 	}
 
 	replies, err := c.handler.Handle(ctx, in)

@@ -15,6 +15,7 @@ const (
 	EnvWebhookURL    = "WEBHOOK_URL"
 	EnvListenAddr    = "LISTEN_ADDR"
 	EnvWebhookSecret = "WEBHOOK_SECRET"
+	EnvMetricsAddr   = "METRICS_ADDR"
 )
 
 // Config says how the channel reaches Telegram. The zero values of the
@@ -24,9 +25,22 @@ type Config struct {
 	APIURL        string // TELEGRAM_API_URL; "" is https://api.telegram.org
 	WebhookURL    string // WEBHOOK_URL; "" means long polling
 	WebhookSecret string // WEBHOOK_SECRET, required with WebhookURL
-	// ListenAddr serves /healthz, /metrics and (in webhook mode) the webhook.
-	// "" in polling mode serves nothing; in webhook mode it defaults to ":8080".
+	// ListenAddr serves /healthz, /metrics (unless MetricsAddr is set) and, in
+	// webhook mode, the webhook. "" in polling mode serves nothing; in webhook
+	// mode it defaults to ":8080".
 	ListenAddr string
+	// MetricsAddr (METRICS_ADDR), when set, serves /metrics and /healthz on
+	// an address of their own, to be kept private; /metrics then leaves
+	// ListenAddr, which keeps /healthz for load balancers.
+	MetricsAddr string
+
+	// Limits of the HTTP listeners, so that connections which are idle or
+	// trickle their bytes cannot use up the process's file descriptors.
+	MaxConns          int           // open connections per listener; default 128
+	ReadHeaderTimeout time.Duration // a request's headers; default 5 s
+	ReadTimeout       time.Duration // a request's headers and body; default 20 s
+	WriteTimeout      time.Duration // writing an answer (the webhook's own wait for handling is not counted); default 30 s
+	IdleTimeout       time.Duration // a keep-alive connection between requests; default 30 s
 
 	PollTimeout     time.Duration // long-poll wait; default 25 s
 	Workers         int           // chats handled at the same time; default 64
@@ -59,6 +73,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		WebhookURL:    getenv(EnvWebhookURL),
 		WebhookSecret: getenv(EnvWebhookSecret),
 		ListenAddr:    getenv(EnvListenAddr),
+		MetricsAddr:   getenv(EnvMetricsAddr),
 	}
 	return c, c.validate()
 }
@@ -80,6 +95,14 @@ func (c Config) validate() error {
 		if !secretRe.MatchString(c.WebhookSecret) {
 			return errors.New(EnvWebhookSecret + " is required with " + EnvWebhookURL + " (1-256 characters A-Z a-z 0-9 _ -)")
 		}
+		// Telegram posts to exactly this path; one the listener already
+		// answers itself would never reach the bot.
+		if p := c.webhookPath(); p == healthPath || p == metricsPath {
+			return fmt.Errorf("%s %q: the path %s is the listener's own; give the webhook another path, such as /webhook", EnvWebhookURL, c.WebhookURL, p)
+		}
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.ListenAddr {
+		return fmt.Errorf("%s and %s are both %q: %s is meant to be a private address of its own", EnvMetricsAddr, EnvListenAddr, c.MetricsAddr, EnvMetricsAddr)
 	}
 	return nil
 }
@@ -102,6 +125,13 @@ func (c *Config) defaults() {
 	def(&c.SendBudget, 30*time.Second)
 	def(&c.RetryBase, 250*time.Millisecond)
 	def(&c.StallAfter, 2*time.Second)
+	def(&c.ReadHeaderTimeout, 5*time.Second)
+	def(&c.ReadTimeout, 20*time.Second)
+	def(&c.WriteTimeout, 30*time.Second)
+	def(&c.IdleTimeout, 30*time.Second)
+	if c.MaxConns <= 0 {
+		c.MaxConns = 128
+	}
 	if c.Workers <= 0 {
 		c.Workers = 64
 	}
@@ -113,11 +143,12 @@ func (c *Config) defaults() {
 	}
 }
 
-// webhookPath is the path part of WebhookURL that Telegram will post to.
+// webhookPath is the path of WebhookURL, as sent on the wire: Telegram posts
+// to exactly the URL the bot registers, and a URL without a path to "/".
 func (c Config) webhookPath() string {
 	u, err := url.Parse(c.WebhookURL)
-	if err != nil || u.Path == "" || u.Path == "/" {
-		return "/webhook"
+	if err != nil || u.EscapedPath() == "" {
+		return "/"
 	}
-	return u.Path
+	return u.EscapedPath()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/desk"
+	"github.com/wotschiedam/wotbot/bot/ratelimit"
 	"github.com/wotschiedam/wotbot/bot/telegram"
 	"github.com/wotschiedam/wotbot/bot/web"
 )
@@ -64,6 +65,8 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		telegram.WithRegistry(reg),
 		telegram.WithHealth(func(ctx context.Context) error { return st.rdb.Ping(ctx).Err() }),
 		telegram.WithLogger(log),
+		// Replicas share each chat's rate limit.
+		telegram.WithRateLimiter(ratelimit.New(st.rdb, "wot:")),
 	}
 	if dcfg.StaffChat != 0 {
 		router := &desk.Router{Desk: d, Next: conv}
@@ -106,6 +109,6 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		}()
 	}
 	go expireHeld(ctx, conv, log)
-	log.Info("serving Telegram", "webhook", cfg.WebhookURL != "", "listen", cfg.ListenAddr, "staff_desk", dcfg.StaffChat != 0, "web_chat", webOn)
+	log.Info("serving Telegram", "webhook", cfg.WebhookURL != "", "listen", cfg.ListenAddr, "metrics", cfg.MetricsAddr, "staff_desk", dcfg.StaffChat != 0, "web_chat", webOn)
 	return ch.Run(ctx)
 }
