@@ -103,6 +103,9 @@ type State struct {
 	// Question is the question the bot asked "Bedoelt u ...?" about, to
 	// answer once the resident chooses.
 	Question string `json:"question,omitempty"`
+	// Channel is the channel the chat runs on ("web"), for the few
+	// sentences that differ per channel (what the chat keeps).
+	Channel string `json:"channel,omitempty"`
 }
 
 // Confirming is the consent link a person opened, and what they may see.
@@ -246,9 +249,17 @@ func (t *turn) tr(id string, data map[string]any) string {
 	return t.e.Catalog.T(t.s.Lang, id, merged)
 }
 
+// perChannel is id's variant for the chat's channel (id.web) when there is one.
+func (t *turn) perChannel(id string) string {
+	if v := id + "." + t.s.Channel; t.s.Channel != "" && t.e.Catalog.Has(t.s.Lang, v) {
+		return v
+	}
+	return id
+}
+
 // say adds a reply with the given options (option data; labels come from the catalog).
 func (t *turn) say(text string, options []string) {
-	r := Reply{Text: text}
+	r := Reply{Text: text, Lang: t.s.Lang}
 	for _, data := range options {
 		r.Options = append(r.Options, Option{Data: data, Label: t.label(data)})
 	}
@@ -445,7 +456,7 @@ func (t *turn) command(txt string) {
 		t.language(arg)
 	case "privacy":
 		t.answer("privacy", "", nil)
-		t.say(t.tr("privacy.bot", nil), nil)
+		t.say(t.tr(t.perChannel("privacy.bot"), map[string]any{"Days": t.e.RetentionDays}), nil)
 		t.reask()
 	case "vergeet", "forget":
 		t.forget()
