@@ -24,7 +24,7 @@ import (
 
 // Inbound is one message from a channel.
 type Inbound struct {
-	Channel string // "terminal", "telegram"
+	Channel string // "terminal", "telegram", "web"
 	ChatID  string
 	// Lang is the channel's hint for a new session (Telegram language_code,
 	// or --lang in the terminal).
@@ -391,6 +391,9 @@ func (c *Conversations) decode(data []byte, in Inbound) record {
 	if rec.State.Lang == "" {
 		rec.State.Lang = locales.Norm(in.Lang)
 		rec.State.LangChosen = in.LangChosen
+	}
+	if rec.State.Channel == "" {
+		rec.State.Channel = in.Channel
 	}
 	return rec
 }

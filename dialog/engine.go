@@ -110,6 +110,9 @@ type State struct {
 	// Question is the question the bot asked "Bedoelt u ...?" about, to
 	// answer once the resident chooses.
 	Question string `json:"question,omitempty"`
+	// Channel is the channel the chat runs on ("web"), for the few
+	// sentences that differ per channel (what the chat keeps).
+	Channel string `json:"channel,omitempty"`
 }
 
 // Confirming is the consent link a person opened, and what they may see.
@@ -263,9 +266,17 @@ func (t *turn) tr(id string, data map[string]any) string {
 	return t.e.Catalog.T(t.s.Lang, id, merged)
 }
 
+// perChannel is id's variant for the chat's channel (id.web) when there is one.
+func (t *turn) perChannel(id string) string {
+	if v := id + "." + t.s.Channel; t.s.Channel != "" && t.e.Catalog.Has(t.s.Lang, v) {
+		return v
+	}
+	return id
+}
+
 // say adds a reply with the given options (option data; labels come from the catalog).
 func (t *turn) say(text string, options []string) {
-	r := Reply{Text: text}
+	r := Reply{Text: text, Lang: t.s.Lang}
 	for _, data := range options {
 		r.Options = append(r.Options, Option{Data: data, Label: t.label(data)})
 	}
@@ -292,6 +303,11 @@ func (t *turn) answer(intent, question string, options []string) {
 	if intent == "privacy" {
 		// "delete my data" is a privacy question too: the button starts /vergeet.
 		t.say(t.tr("privacy.more", t.privacyData()), append([]string{"forget:ask"}, options...))
+		// A channel that keeps more says so (the web chat keeps the
+		// conversation on the WOT's server).
+		if v := "privacy.bot." + t.s.Channel; t.s.Channel != "" && t.e.Catalog.Has(t.s.Lang, v) {
+			t.say(t.tr(v, map[string]any{"Days": t.e.RetentionDays}), nil)
+		}
 		return
 	}
 	t.say(t.e.Knowledge.Answer(intent, t.s.Lang, question, t.now), options)

@@ -94,6 +94,9 @@ type Reply struct {
 	Options []Option `json:"options,omitempty"`
 	Step    Step     `json:"step"`
 	Ref     string   `json:"ref,omitempty"`
+	// Lang is the language the reply is written in (a page marks it, so a
+	// screen reader reads it in the right voice).
+	Lang string `json:"lang,omitempty"`
 }
 
 // Effect is something the caller must carry out after a turn.

@@ -88,6 +88,17 @@ func WithLogger(l *slog.Logger) Option { return func(c *Channel) { c.log = l } }
 // WithGroupHandler replaces the default of ignoring group updates.
 func WithGroupHandler(f GroupFunc) Option { return func(c *Channel) { c.group = f } }
 
+// WithHandle serves h at pattern beside the webhook, /healthz and /metrics
+// on ListenAddr (the web chat, under "/chat/").
+func WithHandle(pattern string, h http.Handler) Option {
+	return func(c *Channel) { c.extra = append(c.extra, extraRoute{pattern, h}) }
+}
+
+type extraRoute struct {
+	pattern string
+	h       http.Handler
+}
+
 // Channel is a running connection to one Telegram bot.
 type Channel struct {
 	cfg     Config
@@ -100,6 +111,7 @@ type Channel struct {
 	log     *slog.Logger
 	group   GroupFunc
 	hashKey []byte
+	extra   []extraRoute
 	limiter RateLimiter // nil: each chat is limited in this process
 
 	disp *dispatcher
@@ -294,6 +306,9 @@ func (c *Channel) Handler() http.Handler {
 	mux.HandleFunc(healthPath, c.serveHealth)
 	if c.cfg.MetricsAddr == "" {
 		mux.Handle(metricsPath, c.metricsHandler())
+	}
+	for _, r := range c.extra {
+		mux.Handle(r.pattern, r.h)
 	}
 	if c.cfg.WebhookURL == "" {
 		return mux

@@ -20,6 +20,7 @@ import (
 	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/redisconn"
 	"github.com/wotschiedam/wotbot/bot/telegram"
+	"github.com/wotschiedam/wotbot/bot/web"
 )
 
 // deskConfig reads the staff desk's settings: STAFF_CHAT_ID, STAFF_USER_IDS,
@@ -87,10 +88,13 @@ func (c *core) newDesk(st *storage, cfg desk.Config, sender *desk.TelegramSender
 		}
 		deps.Metrics = m
 	}
+	// Web residents are reached through their transcript in Redis, from
+	// any process.
+	deps.Notifiers = map[string]bot.Notifier{web.ChannelName: c.webStore(st)}
 	if sender != nil {
 		sender.CountErrors(deps.Metrics)
 		deps.Sender = sender
-		deps.Notifiers = map[string]bot.Notifier{telegram.ChannelName: sender}
+		deps.Notifiers[telegram.ChannelName] = sender
 	}
 	d := desk.New(st.rdb, cfg, deps)
 	if reg != nil {

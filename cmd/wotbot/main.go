@@ -4,6 +4,7 @@
 //	wotbot chat [--jsonl]  terminal chat
 //	wotbot ask  QUESTION   the answer a resident would see
 //	wotbot serve           the Telegram bot (with the staff desk when STAFF_CHAT_ID is set)
+//	wotbot web             the web chat alone, on http://127.0.0.1:8090/chat/
 //	wotbot desk            the staff desk alone: hand-off stream -> staff chat
 //	wotbot staff ...       the staff's command line (list, show, claim, close, stats)
 package main
@@ -30,6 +31,7 @@ Usage:
   wotbot chat [flags]        terminal chat (--jsonl for the line protocol)
   wotbot ask [flags] TEXT    print the answer a resident would see (--json, --batch)
   wotbot serve               run the Telegram bot (and the staff desk with STAFF_CHAT_ID)
+  wotbot web [flags]         the web chat alone (--addr 127.0.0.1:8090, --lang, --now)
   wotbot desk                post requests to the staff chat, remind, delete after retention
   wotbot staff list          open requests, overdue first
   wotbot staff show REF      one request
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = askCmd(ctx, args, env, stdin, stdout, stderr)
 	case "serve":
 		err = serveCmd(ctx, args, env, stderr)
+	case "web":
+		err = webCmd(ctx, args, env, stderr)
 	case "desk":
 		err = deskCmd(ctx, args, env, stderr)
 	case "staff":

@@ -12,6 +12,7 @@ import (
 	"github.com/wotschiedam/wotbot/bot/ratelimit"
 	"github.com/wotschiedam/wotbot/bot/redisconn"
 	"github.com/wotschiedam/wotbot/bot/telegram"
+	"github.com/wotschiedam/wotbot/bot/web"
 )
 
 // serveCmd runs the Telegram bot until SIGTERM, with the staff side: the
@@ -19,9 +20,19 @@ import (
 // STAFF_CHAT_ID, the desk (posts, claims in the staff chat, the relay,
 // reminders, retention).
 func serveCmd(ctx context.Context, args []string, env func(string) string, stderr io.Writer) error {
+	wcfg, webOn, err := web.ConfigFromEnv(env)
+	if err != nil {
+		return err
+	}
+	if webOn && env(telegram.EnvToken) == "" {
+		return serveWebOnly(ctx, wcfg, env, stderr)
+	}
 	cfg, err := telegram.ConfigFromEnv(env)
 	if err != nil {
 		return err
+	}
+	if webOn && cfg.ListenAddr == "" {
+		cfg.ListenAddr = defaultListenAddr
 	}
 	dcfg, err := deskConfig(env)
 	if err != nil {
@@ -76,6 +87,15 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		handler = router
 		opts = append(opts, telegram.WithGroupHandler(d.HandleGroupUpdate))
 	}
+	var wch *web.Channel
+	if webOn {
+		if wch, err = c.webChannel(wcfg, st, conv, handler, log, reg); err != nil {
+			return err
+		}
+		chat := wch.Handler()
+		opts = append(opts, telegram.WithHandle("/chat/", chat), telegram.WithHandle("/chat", chat))
+		go wch.Run(ctx)
+	}
 	ch, err := telegram.New(cfg, handler, c.catalog, opts...)
 	if err != nil {
 		return err
@@ -87,7 +107,10 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		}
 		c.engine.BotUsername = name
 	}
-	conv.Notifiers = map[string]bot.Notifier{telegram.ChannelName: ch}
+	if conv.Notifiers == nil {
+		conv.Notifiers = map[string]bot.Notifier{}
+	}
+	conv.Notifiers[telegram.ChannelName] = ch
 	if dcfg.StaffChat != 0 {
 		d.SetNotifier(telegram.ChannelName, ch)
 		go func() {
@@ -97,6 +120,6 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		}()
 	}
 	go expireHeld(ctx, conv, log)
-	log.Info("serving Telegram", "webhook", cfg.WebhookURL != "", "listen", cfg.ListenAddr, "metrics", cfg.MetricsAddr, "staff_desk", dcfg.StaffChat != 0)
+	log.Info("serving Telegram", "webhook", cfg.WebhookURL != "", "listen", cfg.ListenAddr, "metrics", cfg.MetricsAddr, "staff_desk", dcfg.StaffChat != 0, "web_chat", webOn)
 	return ch.Run(ctx)
 }

@@ -52,6 +52,7 @@ func check(in checkInput, st *stats) []string {
 	stuck := map[string][]string{} // kind -> examples
 	nstuck := 0
 	refs := map[string]int64{} // ref -> chat
+	webRefs := map[string]bool{}
 	for _, o := range in.outcomes {
 		if !o.finished {
 			kind := o.kind
@@ -63,6 +64,9 @@ func check(in checkInput, st *stats) []string {
 			continue
 		}
 		refs[o.ref] = o.p.chat
+		if o.p.web {
+			webRefs[o.ref] = true
+		}
 	}
 	for _, o := range in.outcomes {
 		if late := in.inbox.from(o.p.chat, o.received); len(late) > 0 {
@@ -104,6 +108,11 @@ func check(in checkInput, st *stats) []string {
 		onStream[r.Ref]++
 		if chat, ok := refs[r.Ref]; !ok {
 			streamBad = append(streamBad, fmt.Sprintf("entry %s: ref %s no resident was given", e.ID, r.Ref))
+		} else if webRefs[r.Ref] {
+			// A web chat's id is a hash of its cookie, unknown to the page.
+			if r.Channel != "web" || r.ChatID == "" {
+				streamBad = append(streamBad, fmt.Sprintf("entry %s: ref %s of a web resident has channel %q, chat %q", e.ID, r.Ref, r.Channel, r.ChatID))
+			}
 		} else if r.ChatID != fmt.Sprint(chat) {
 			streamBad = append(streamBad, fmt.Sprintf("entry %s: ref %s from chat %s, given in chat %d", e.ID, r.Ref, r.ChatID, chat))
 		}

@@ -44,6 +44,29 @@ func needRedisServer(t *testing.T) {
 	}
 }
 
+// TestChaosWeb is the same proof with web chat residents beside the
+// Telegram ones: 40 of each, every check holding through the faults.
+func TestChaosWeb(t *testing.T) {
+	needRedisServer(t)
+	cfg := defaultConfig()
+	cfg.Residents, cfg.Web, cfg.Chaos, cfg.Seed = 40, 40, true, 7
+	cfg.Ramp, cfg.Think = 4*time.Second, 300*time.Millisecond
+	cfg.Wotbot, cfg.Dir = wotbotBin, t.TempDir()
+	var progress bytes.Buffer
+	cfg.Progress = &progress
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, progress.String())
+	}
+	t.Logf("%s", res.Markdown)
+	if len(res.Failures) > 0 {
+		t.Errorf("checks failed:\n%s\nprogress:\n%s", strings.Join(res.Failures, "\n"), progress.String())
+	}
+	if s := res.Stats; s.Finished != 80 || s.StreamEntries != 80 {
+		t.Errorf("%d residents finished, %d requests on the stream; want 80 and 80", s.Finished, s.StreamEntries)
+	}
+}
+
 // TestChaos is the short proof that runs in CI: 100 residents, one replica
 // killed, the desk killed, Redis restarted, and every check must pass.
 func TestChaos(t *testing.T) { chaosRun(t, modeWebhook) }

@@ -35,6 +35,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wotload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.Residents, "residents", cfg.Residents, "simulated residents")
+	fs.IntVar(&cfg.Web, "web", cfg.Web, "web chat residents beside the Telegram ones (the replicas then run WEB_CHAT=on)")
 	fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the residents' scripts, the load balancer and the fault moments")
 	fs.BoolVar(&cfg.Chaos, "chaos", cfg.Chaos, "kill -9 a replica, kill -9 the desk and restart Redis during the run")
 	fs.IntVar(&cfg.ReplicaKills, "replica-kills", cfg.ReplicaKills, "with -chaos: how many times a replica (chosen at random) is killed")
@@ -54,8 +55,8 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wotload: -mode must be webhook or polling")
 		return 2
 	}
-	if cfg.Residents < 1 || cfg.Think <= 0 {
-		fmt.Fprintln(stderr, "wotload: -residents must be at least 1 and -think above 0")
+	if cfg.Residents < 0 || cfg.Web < 0 || cfg.Residents+cfg.Web < 1 || cfg.Think <= 0 {
+		fmt.Fprintln(stderr, "wotload: -residents and -web must add up to at least 1, and -think be above 0")
 		return 2
 	}
 	cfg.Progress = stderr
@@ -76,8 +77,10 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // Config is one load run.
 type Config struct {
 	Residents int
-	Seed      int64
-	Chaos     bool
+	// Web is how many residents use the web chat (beside Residents).
+	Web   int
+	Seed  int64
+	Chaos bool
 	// ReplicaKills is how many replica crashes -chaos injects.
 	ReplicaKills int
 	Ramp         time.Duration

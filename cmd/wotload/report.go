@@ -158,7 +158,7 @@ func report(cfg Config, s Stats, failures []string) string {
 	if len(failures) > 0 {
 		verdict = fmt.Sprintf("%d check(s) FAILED", len(failures))
 	}
-	fmt.Fprintf(&b, "## wotload: %d residents, %s mode, chaos %v, seed %d: %s\n\n", s.Residents, cfg.Mode, cfg.Chaos, cfg.Seed, verdict)
+	fmt.Fprintf(&b, "## wotload: %d residents (%d on the web chat), %s mode, chaos %v, seed %d: %s\n\n", s.Residents, cfg.Web, cfg.Mode, cfg.Chaos, cfg.Seed, verdict)
 	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
 	b.WriteString("| figure | value |\n|---|---|\n")
 	row("residents (finished in order)", fmt.Sprintf("%d (%d)", s.Residents, s.Finished))

@@ -135,6 +135,7 @@ func (ib *inbox) from(chat int64, i int) []telegramtest.Message {
 // profile is what one simulated resident types and taps.
 type profile struct {
 	chat      int64
+	web       bool // a web chat resident (chat is then only a label)
 	questions [2]question
 	topic     string // callback data
 	desc      string

@@ -111,7 +111,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		"TELEGRAM_BOT_USERNAME="+api.BotUser.Username,
 	)
 	var replicas []*proc
-	var hooks []string
+	var hooks, webBases []string
 	polling := cfg.Mode == modePolling
 	nReplicas := 2
 	if polling {
@@ -137,6 +137,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			name: fmt.Sprintf("replica-%d", i+1), bin: bin, args: []string{"serve"}, dir: dir,
 			env: env, ready: httpReady("http://" + addr + "/healthz"),
 		}
+		if cfg.Web > 0 {
+			// wotload is the load balancer: it reports each web resident's
+			// own address, so the per-address limit sees residents.
+			p.env = append(p.env, "WEB_CHAT=on", "WEB_CLIENT_IP_HEADER=X-Forwarded-For")
+		}
 		if err := p.start(ctx); err != nil {
 			return nil, err
 		}
@@ -145,6 +150,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if !polling {
 			hooks = append(hooks, hook)
 		}
+		webBases = append(webBases, "http://"+addr)
 	}
 	var desk *proc
 	if withDesk {
@@ -173,11 +179,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sampleDone := make(chan struct{})
 	stopSampling := sampleEvery(procs, 250*time.Millisecond, sampleDone)
 
-	logf("redis on %s, mode %s, replicas %d %v, desk %v, api %s; %d residents, chaos %v, seed %d",
-		redisURL, cfg.Mode, len(replicas), hooks, withDesk, api.URL, cfg.Residents, cfg.Chaos, cfg.Seed)
+	logf("redis on %s, mode %s, replicas %d %v, desk %v, api %s; %d residents, %d on the web chat, chaos %v, seed %d",
+		redisURL, cfg.Mode, len(replicas), hooks, withDesk, api.URL, cfg.Residents, cfg.Web, cfg.Chaos, cfg.Seed)
 
 	m := matcher{t: func(id string) string { return cat.T("nl", id, nil) }}
-	for _, id := range []string{"bot.unavailable", "bot.submit_failed", "telegram.error"} {
+	for _, id := range []string{"bot.unavailable", "bot.submit_failed", "telegram.error", "web.error"} {
 		m.fault = append(m.fault, stablePrefix(cat.T("nl", id, nil)))
 	}
 	var nextID atomic.Int64
@@ -225,15 +231,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		close(chaosDone)
 	}
 
-	outcomes := make([]outcome, cfg.Residents)
+	wenv := &webEnv{bases: webBases, match: m, think: cfg.Think, replyWait: 5 * time.Second, posts: renv.lb}
+	total := cfg.Residents + cfg.Web
+	outcomes := make([]outcome, total)
 	var wg sync.WaitGroup
 	var finished atomic.Int64
-	for i := range cfg.Residents {
+	for i := range total {
 		rng := rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(i)))
 		p := newProfile(rng, i, chatBase)
+		p.web = webTurn(i, cfg.Residents, cfg.Web)
 		delay := time.Duration(0)
-		if cfg.Residents > 1 {
-			delay = cfg.Ramp * time.Duration(i) / time.Duration(cfg.Residents-1)
+		if total > 1 {
+			delay = cfg.Ramp * time.Duration(i) / time.Duration(total-1)
 		}
 		wg.Add(1)
 		go func() {
@@ -244,8 +253,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				outcomes[i] = outcome{p: p, err: runCtx.Err()}
 				return
 			}
-			outcomes[i] = renv.run(runCtx, rng, p)
-			if n := finished.Add(1); n%max(int64(cfg.Residents/10), 1) == 0 {
+			if p.web {
+				outcomes[i] = wenv.run(runCtx, rng, p, fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255))
+			} else {
+				outcomes[i] = renv.run(runCtx, rng, p)
+			}
+			if n := finished.Add(1); n%max(int64(total/10), 1) == 0 {
 				logf("%d residents done", n)
 			}
 		}()
@@ -397,4 +410,11 @@ func chaosPlan(seed int64, expected time.Duration, replicas []*proc, desk, rds *
 	}})
 	slices.SortFunc(plan, func(a, b action) int { return int(a.after - b.after) })
 	return plan
+}
+
+// webTurn tells whether resident i of residents+web uses the web chat:
+// web of them, evenly spaced, so both kinds run through the whole ramp.
+func webTurn(i, residents, web int) bool {
+	total := residents + web
+	return web > 0 && (i+1)*web/total != i*web/total
 }
