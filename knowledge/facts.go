@@ -7,7 +7,7 @@ import (
 )
 
 // Facts are the things the bot knows about WOT Nieuwland, loaded from
-// facts.yaml (and the care line's hours from hours.yaml). Answers and dialog
+// facts.yaml (and the care line's hours from the team file (teams/*.yaml)). Answers and dialog
 // messages fill their templates from these, so every fact is written once.
 type Facts struct {
 	WOT       WOT       `yaml:"wot"`
@@ -57,7 +57,7 @@ type Desk struct {
 }
 
 // CareLine is the phone line (zorgcentrale), from the newer version of the
-// team's page. Opens and Closes come from hours.yaml: its hours on a Monday,
+// team's page. Opens and Closes come from the team file (teams/*.yaml): its hours on a Monday,
 // which the page says are the same every day.
 type CareLine struct {
 	Source string `yaml:"source"`

@@ -16,7 +16,7 @@ import (
 	_ "time/tzdata"
 )
 
-// holidayDefs maps the holiday keys used in hours.yaml to their calendar
+// holidayDefs maps the holiday keys used in the team file (teams/*.yaml) to their calendar
 // rules. Pasen and pinksteren are Sundays and missing from cal's nl package,
 // so they come from the shared Christian calendar.
 var holidayDefs = map[string]*cal.Holiday{
@@ -89,7 +89,7 @@ func (s span) isOpen() bool { return s.close > s.open }
 
 // holidays answers which public holiday, if any, falls on a day.
 type holidays struct {
-	keys  []string // the holidays the WOT does not work on, from hours.yaml
+	keys  []string // the holidays the WOT does not work on, from the team file (teams/*.yaml)
 	byDay map[date]string
 }
 
@@ -216,7 +216,7 @@ func (s *Schedule) NextOpening(t time.Time) time.Time {
 	return time.Time{}
 }
 
-// hoursFile is hours.yaml.
+// hoursFile is the team file (teams/*.yaml).
 type hoursFile struct {
 	Timezone string       `yaml:"timezone"`
 	Holidays []string     `yaml:"holidays"`
@@ -231,10 +231,10 @@ type scheduleFile struct {
 	ClosedOn         []string          `yaml:"closed_on"`
 }
 
-// dayNames are the Dutch day names hours.yaml uses, by time.Weekday.
+// dayNames are the Dutch day names the team file (teams/*.yaml) uses, by time.Weekday.
 var dayNames = [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
 
-// hours is everything loaded from hours.yaml.
+// hours is everything loaded from the team file (teams/*.yaml).
 type hours struct {
 	loc      *time.Location
 	holidays *holidays
@@ -245,22 +245,22 @@ type hours struct {
 func parseHours(data []byte) (*hours, error) {
 	var f hoursFile
 	if err := yaml.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("parse hours.yaml: %w", err)
+		return nil, fmt.Errorf("parse the team file (teams/*.yaml): %w", err)
 	}
 	loc, err := time.LoadLocation(f.Timezone)
 	if err != nil {
-		return nil, fmt.Errorf("hours.yaml timezone: %w", err)
+		return nil, fmt.Errorf("the team file (teams/*.yaml) timezone: %w", err)
 	}
 	hol, err := newHolidays(f.Holidays)
 	if err != nil {
-		return nil, fmt.Errorf("hours.yaml holidays: %w", err)
+		return nil, fmt.Errorf("the team file (teams/*.yaml) holidays: %w", err)
 	}
 	h := &hours{loc: loc, holidays: hol}
 	if h.desk, err = parseSchedule(f.Desk, loc, hol); err != nil {
-		return nil, fmt.Errorf("hours.yaml balie: %w", err)
+		return nil, fmt.Errorf("the team file (teams/*.yaml) balie: %w", err)
 	}
 	if h.phone, err = parseSchedule(f.Phone, loc, hol); err != nil {
-		return nil, fmt.Errorf("hours.yaml zorgcentrale: %w", err)
+		return nil, fmt.Errorf("the team file (teams/*.yaml) zorgcentrale: %w", err)
 	}
 	return h, nil
 }
@@ -350,7 +350,7 @@ func clock(min int) string {
 }
 
 // workday reports whether the WOT works on d: Monday to Friday and not one of
-// the holidays of hours.yaml.
+// the holidays of the team file (teams/*.yaml).
 func (h *hours) workday(d date) bool {
 	wd := d.weekday()
 	return wd != time.Saturday && wd != time.Sunday && h.holidays.on(d) == ""

@@ -1,6 +1,6 @@
 // Package knowledge is the bot's knowledge base: the facts about WOT
 // Nieuwland (facts.yaml), the opening hours of its walk-in desk and care line
-// (hours.yaml), and the answer to each intent (answers.LANG.yaml). Answers
+// (the team file (teams/*.yaml)), and the answer to each intent (answers.LANG.yaml). Answers
 // about opening hours are worked out from the clock: "nu open tot 18.00",
 // "morgen (donderdag) open van 09.30 tot 18.00", holidays included.
 package knowledge
@@ -22,7 +22,7 @@ var files embed.FS
 const DefaultTeam = "nieuwland"
 
 // MessageFiles returns the file system with the answers' message files, for
-// locales.Load. It also holds facts.yaml and hours.yaml, which the catalog
+// locales.Load. It also holds facts.yaml and the team file (teams/*.yaml), which the catalog
 // skips because their names carry no language.
 func MessageFiles() fs.FS { return files }
 
@@ -121,7 +121,7 @@ func ForTeam(cat *locales.Catalog, team string, opts ...Option) (*Base, error) {
 	first := h.phone.week[0]
 	for _, sp := range h.phone.week {
 		if sp != first || !sp.isOpen() {
-			return nil, fmt.Errorf("hours.yaml zorgcentrale: the answers say it is open daily; give every day the same hours")
+			return nil, fmt.Errorf("the team file (teams/*.yaml) zorgcentrale: the answers say it is open daily; give every day the same hours")
 		}
 	}
 	facts.CareLine.Opens, facts.CareLine.Closes = clock(first.open), clock(first.close)
@@ -350,7 +350,7 @@ func (b *Base) NextOpening(t time.Time) time.Time { return b.hours.desk.NextOpen
 
 // CallbackDue is the day by which the WOT calls back a request submitted at
 // t: the promised number of working days after the day of submission, with
-// weekends and the holidays of hours.yaml left out. It is midnight at the
+// weekends and the holidays of the team file (teams/*.yaml) left out. It is midnight at the
 // start of that day, Dutch time.
 func (b *Base) CallbackDue(t time.Time) time.Time {
 	return b.hours.callbackDue(t, b.facts.Procedure.CallbackWorkingDays)

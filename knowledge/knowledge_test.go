@@ -142,7 +142,7 @@ func TestFacts(t *testing.T) {
 		t.Errorf("phones: desk %q, care line %q", f.Desk.Phone, f.CareLine.Phone)
 	}
 	if f.CareLine.Opens != "08.00" || f.CareLine.Closes != "20.00" {
-		t.Errorf("care line hours %s-%s, want 08.00-20.00 from hours.yaml", f.CareLine.Opens, f.CareLine.Closes)
+		t.Errorf("care line hours %s-%s, want 08.00-20.00 from the team file (teams/*.yaml)", f.CareLine.Opens, f.CareLine.Closes)
 	}
 	if f.WOT.TeamsInCity != 6 || len(f.Organisations) != 7 || len(f.Topics) != 7 || len(f.Partners) != 7 {
 		t.Errorf("facts: %+v", f)
