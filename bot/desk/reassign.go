@@ -122,25 +122,8 @@ const givePrefix = "desk:give:"
 // Only the claimer hands over.
 func (d *Desk) giveFromChat(ctx context.Context, cq *models.CallbackQuery, data string, postID int) {
 	ref, uidText, choose := strings.Cut(data, ":")
-	if !d.isStaff(cq.From.ID) {
-		d.toast(ctx, cq.ID, d.t("desk.claim.refused", nil))
-		return
-	}
-	id, err := d.IDOf(ctx, ref)
-	var rec *Record
-	if err == nil {
-		rec, err = d.Load(ctx, id)
-	}
-	if err != nil {
-		d.toast(ctx, cq.ID, d.t("desk.why.unknown", nil))
-		return
-	}
-	if rec.Status != StatusClaimed {
-		d.toast(ctx, cq.ID, d.t("desk.status."+rec.Status, nil))
-		return
-	}
-	if rec.ClaimedBy != 0 && rec.ClaimedBy != cq.From.ID {
-		d.toast(ctx, cq.ID, d.t("desk.give.not_yours", map[string]any{"Ref": rec.Request.Ref, "Name": rec.ClaimedName}))
+	_, rec, ok := d.ownClaimFromChat(ctx, cq, ref, "desk.give.not_yours")
+	if !ok {
 		return
 	}
 	claimed := &claimInfo{Name: rec.ClaimedName, At: rec.ClaimedAt}

@@ -158,17 +158,14 @@ func (d *Desk) claimFromChat(ctx context.Context, cq *models.CallbackQuery, ref 
 	}
 }
 
-// closeConfirm is how long a first tap on the close button waits for the
-// second: a close tells the resident, so one stray tap must not do it.
-const closeConfirm = 15 * time.Second
-
-// closeFromChat is a tap on the close button of a claimed post: only the
-// claimer (any staff member when it was claimed by a name without a
-// Telegram id) closes it, with a second tap.
-func (d *Desk) closeFromChat(ctx context.Context, cq *models.CallbackQuery, ref string) {
+// ownClaimFromChat loads the claimed request behind a tap on one of its
+// post's buttons, when the tapper is the one who claimed it (or it was
+// claimed by a name without a Telegram id). Otherwise it answers the tap
+// with a toast that says why (notYours names the claimer) and reports false.
+func (d *Desk) ownClaimFromChat(ctx context.Context, cq *models.CallbackQuery, ref, notYours string) (string, *Record, bool) {
 	if !d.isStaff(cq.From.ID) {
 		d.toast(ctx, cq.ID, d.t("desk.claim.refused", nil))
-		return
+		return "", nil, false
 	}
 	id, err := d.IDOf(ctx, ref)
 	var rec *Record
@@ -177,14 +174,29 @@ func (d *Desk) closeFromChat(ctx context.Context, cq *models.CallbackQuery, ref 
 	}
 	if err != nil {
 		d.toast(ctx, cq.ID, d.t("desk.why.unknown", nil))
-		return
+		return "", nil, false
 	}
 	if rec.Status != StatusClaimed {
 		d.toast(ctx, cq.ID, d.t("desk.status."+rec.Status, nil))
-		return
+		return "", nil, false
 	}
 	if rec.ClaimedBy != 0 && rec.ClaimedBy != cq.From.ID {
-		d.toast(ctx, cq.ID, d.t("desk.close.not_yours", map[string]any{"Ref": rec.Request.Ref, "Name": rec.ClaimedName}))
+		d.toast(ctx, cq.ID, d.t(notYours, map[string]any{"Ref": rec.Request.Ref, "Name": rec.ClaimedName}))
+		return "", nil, false
+	}
+	return id, rec, true
+}
+
+// closeConfirm is how long a first tap on the close button waits for the
+// second: a close tells the resident, so one stray tap must not do it.
+const closeConfirm = 15 * time.Second
+
+// closeFromChat is a tap on the close button of a claimed post: only the
+// claimer (any staff member when it was claimed by a name without a
+// Telegram id) closes it, with a second tap.
+func (d *Desk) closeFromChat(ctx context.Context, cq *models.CallbackQuery, ref string) {
+	id, rec, ok := d.ownClaimFromChat(ctx, cq, ref, "desk.close.not_yours")
+	if !ok {
 		return
 	}
 	first, err := d.rdb.SetNX(ctx, d.key("closeask", id, strconv.FormatInt(cq.From.ID, 10)), 1, closeConfirm).Result()
