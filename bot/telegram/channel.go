@@ -451,20 +451,13 @@ func (c *Channel) poll(ctx context.Context, tr *tracker, srvErr <-chan error) er
 		wm, _ := tr.watermark()
 		offset := max(wm, floor)
 		asked := time.Now()
-		updates, err := c.getUpdates(ctx, offset, 100, c.cfg.PollTimeout)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			c.m.errors.WithLabelValues("poll").Inc()
-			backoff = min(max(2*backoff, c.cfg.RetryBase), 5*time.Second)
-			c.log.Warn("getUpdates failed", "err", redact(err, c.cfg.Token), "retry_in", backoff)
-			if !sleep(ctx, backoff) {
-				return nil
-			}
+		updates, ok, stop := c.pollOnce(ctx, offset, &backoff)
+		if stop {
+			return nil
+		}
+		if !ok {
 			continue
 		}
-		backoff = 0
 		fresh := 0
 		for _, p := range updates {
 			if !tr.take(p.id) {
@@ -700,4 +693,22 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// pollOnce asks Telegram for the updates from offset on. A failed call is
+// counted, logged and waited out with a growing backoff (reset by the next
+// call that works); it then reports ok false, and stop true when ctx ended.
+func (c *Channel) pollOnce(ctx context.Context, offset int64, backoff *time.Duration) (updates []polled, ok, stop bool) {
+	updates, err := c.getUpdates(ctx, offset, 100, c.cfg.PollTimeout)
+	if err == nil {
+		*backoff = 0
+		return updates, true, false
+	}
+	if ctx.Err() != nil {
+		return nil, false, true
+	}
+	c.m.errors.WithLabelValues("poll").Inc()
+	*backoff = min(max(2**backoff, c.cfg.RetryBase), 5*time.Second)
+	c.log.Warn("getUpdates failed", "err", redact(err, c.cfg.Token), "retry_in", *backoff)
+	return nil, false, !sleep(ctx, *backoff)
 }

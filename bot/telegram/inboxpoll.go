@@ -104,20 +104,13 @@ func (c *Channel) pollInbox(ctx context.Context, srvErr <-chan error) error {
 		default:
 		}
 		asked := time.Now()
-		updates, err := c.getUpdates(ctx, offset, 100, c.cfg.PollTimeout)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			c.m.errors.WithLabelValues("poll").Inc()
-			backoff = min(max(2*backoff, c.cfg.RetryBase), 5*time.Second)
-			c.log.Warn("getUpdates failed", "err", redact(err, c.cfg.Token), "retry_in", backoff)
-			if !sleep(ctx, backoff) {
-				return nil
-			}
+		updates, ok, stop := c.pollOnce(ctx, offset, &backoff)
+		if stop {
+			return nil
+		}
+		if !ok {
 			continue
 		}
-		backoff = 0
 		if len(updates) == 0 {
 			if time.Since(asked) < emptyPollPause && !sleep(ctx, emptyPollPause) {
 				return nil
