@@ -356,6 +356,13 @@ func (b *Base) CallbackDue(t time.Time) time.Time {
 	return b.hours.callbackDue(t, b.facts.Procedure.CallbackWorkingDays)
 }
 
+// Workday reports whether the WOT works on the day of t (Dutch time):
+// Monday to Friday, and not one of the holidays of the team file
+// (teams/*.yaml). The staff desk reminds staff on these days only.
+func (b *Base) Workday(t time.Time) bool {
+	return b.hours.workday(dateOf(t.In(b.hours.loc)))
+}
+
 // FormatDate writes a day the way people say it: "maandag 30 november",
 // "Monday 30 November".
 func (b *Base) FormatDate(lang string, d time.Time) string {

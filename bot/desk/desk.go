@@ -110,6 +110,17 @@ type Config struct {
 	// UrgentReminder is when an unclaimed urgent or danger request is
 	// reminded; default 2 h.
 	UrgentReminder time.Duration
+	// DangerReminder is how often an unclaimed danger request is reminded,
+	// to the staff chat and privately to every staff member; default 30 min.
+	DangerReminder time.Duration
+	// WorkingHours is when reminders and the daily summary go out, on
+	// working days (STAFF_REMIND_HOURS); default 08:30-17:00. A reminder
+	// due outside them goes out at the next opening.
+	WorkingHours WorkingHours
+	// QuietDays is how many working days a claimed request may go without
+	// a message either way (or a note) before its claimer is reminded;
+	// default 2.
+	QuietDays int
 	// SweepEvery is how often reminders, notices and retention run; default 1 min.
 	SweepEvery time.Duration
 	Batch      int // entries per read; default 64
@@ -149,6 +160,13 @@ func (c *Config) defaults() {
 	dur(&c.Retention, 30*24*time.Hour)
 	dur(&c.UrgentReminder, 2*time.Hour)
 	dur(&c.SweepEvery, time.Minute)
+	dur(&c.DangerReminder, 30*time.Minute)
+	if c.WorkingHours.To <= c.WorkingHours.From {
+		c.WorkingHours = DefaultWorkingHours
+	}
+	if c.QuietDays <= 0 {
+		c.QuietDays = 2
+	}
 	if c.Batch <= 0 {
 		c.Batch = 64
 	}
