@@ -26,8 +26,10 @@ import (
 // deskConfig reads the staff desk's settings: STAFF_CHAT_ID, STAFF_USER_IDS,
 // STAFF_USERS (names by user id, such as "2001:Sanne,2002:Ahmed"),
 // HANDOFF_STREAM, RETENTION_DAYS, DESK_CONSUMER, DESK_MIN_IDLE, DESK_PREFIX
-// (the desk's Redis key prefix, default "{wot:desk}:") and
-// STAFF_CHAT_PER_MINUTE (the pace of the staff chat, default 20).
+// (the desk's Redis key prefix, default "{wot:desk}:"),
+// STAFF_CHAT_PER_MINUTE (the pace of the staff chat, default 20) and
+// STAFF_REMIND_HOURS (when reminders go out on working days, default
+// 08:30-17:00).
 func deskConfig(env func(string) string) (desk.Config, error) {
 	cfg := desk.Config{Stream: env("HANDOFF_STREAM"), Consumer: env("DESK_CONSUMER"), Prefix: env("DESK_PREFIX"), Staff: map[int64]bool{}}
 	if v := env("STAFF_CHAT_ID"); v != "" {
@@ -72,6 +74,13 @@ func deskConfig(env func(string) string) (desk.Config, error) {
 			return cfg, fmt.Errorf("STAFF_CHAT_PER_MINUTE=%q: want a whole number of messages a minute, such as 20", v)
 		}
 		cfg.StaffChatPerMinute = n
+	}
+	if v := env("STAFF_REMIND_HOURS"); v != "" {
+		h, err := desk.ParseWorkingHours(v)
+		if err != nil {
+			return cfg, fmt.Errorf("STAFF_REMIND_HOURS=%q: want working hours such as 08:30-17:00", v)
+		}
+		cfg.WorkingHours = h
 	}
 	return cfg, nil
 }
