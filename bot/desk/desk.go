@@ -13,7 +13,8 @@
 //	                  created, entry, msg (staff message id), posting,
 //	                  posting_at, dup, claimed_by, claimed_name, claimed_at,
 //	                  closed_at, closed_by, rem_urgent, rem_due, notify,
-//	                  stopped (the resident said stop to the chat)
+//	                  stopped (the resident said stop to the chat),
+//	                  rem_danger, rem_late, rem_quiet (see store_reminders.go)
 //	ref:<ref>         the request id of a reference
 //	msg:<msg id>      the request id of a staff-chat message
 //	active            sorted set of open and claimed ids by creation time
@@ -30,6 +31,7 @@
 //	ask:<ch>:<chat>   a resident's message waiting for them to choose which
 //	                  request it is about (1 h)
 //	pace:<chat id>    hash tat, hold: the staff chat's pace, shared by desks
+//	summary:<date>    the day's summary was posted (3 days)
 //
 // Exactly once: a request is acknowledged on the stream only after its post
 // succeeded, and a post is made only while the hash has no staff message id.
