@@ -257,8 +257,8 @@ func TestDailySummary(t *testing.T) {
 	ctx := context.Background()
 	d, other := e.desk("a"), e.desk("b")
 	e.clock.Set(ams(t, "2026-11-26 10:00")) // Thursday
-	a, _ := e.posted(d)                      // call back by Monday 30 November: late on Tuesday
-	e.clock.Set(ams(t, "2026-11-30 10:00"))  // Monday
+	a, _ := e.posted(d)                     // call back by Monday 30 November: late on Tuesday
+	e.clock.Set(ams(t, "2026-11-30 10:00")) // Monday
 	b, _ := e.posted(d, func(r *dialog.Request) { r.Urgency = "urgent"; r.CallbackDue = "2026-12-02" })
 	c, _ := e.posted(d, func(r *dialog.Request) { r.Urgency = "danger"; r.CallbackDue = "2026-12-07" })
 	dd, _ := e.posted(d, func(r *dialog.Request) { r.CallbackDue = "2026-12-07" })
