@@ -327,3 +327,42 @@ func TestDailySummary(t *testing.T) {
 	}
 	e.noPersonalData()
 }
+
+// A resident's message reaches staff with the resident's first name and
+// topic beside the reference, each to their own staff member: never the
+// surname, phone or anything else.
+func TestRelayedMessagesShowFirstNameAndTopic(t *testing.T) {
+	s := newStaffDesk(t)
+	e, d := s.e, s.d
+	ctx := context.Background()
+	piet, _ := e.posted(d, func(r *dialog.Request) { r.Name, r.Topic = "Piet van Dam", "housing" })
+	anna, _ := e.posted(d)
+	if _, err := d.Claim(ctx, piet.Ref, Staff{ID: jan, Name: "Jan"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, anna.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
+		t.Fatal(err)
+	}
+	s.say(chatOf(piet), "Is de reparatie al gepland?", "")
+	s.say(chatOf(anna), "Ik heb de brief gevonden", "")
+	m := e.waitText(jan, "["+piet.Ref+"] Inwoner Piet (Wonen): Is de reparatie al gepland?")
+	if strings.Contains(m.Text, "van Dam") {
+		t.Errorf("the surname reached staff in the tag: %q", m.Text)
+	}
+	e.waitText(fatima, "["+anna.Ref+"] Inwoner Anna (Geld en schulden): Ik heb de brief gevonden")
+	if n := privates(e, fatima, piet.Ref); n != 0 {
+		t.Errorf("Piet's message reached Fatima")
+	}
+	if n := privates(e, jan, anna.Ref); n != 0 {
+		t.Errorf("Anna's message reached Jan")
+	}
+	// After /sluit the tag says the chat is closed, with name and topic.
+	s.say(fatima, "/sluit", "")
+	s.say(chatOf(anna), "Nog een vraag", "")
+	e.waitText(fatima, "["+anna.Ref+"] Inwoner Anna (Geld en schulden, de chat is gesloten): Nog een vraag")
+	// A reply to the tagged message still reaches that resident.
+	if out := joined(s.say(jan, "Ja, dinsdag", "["+piet.Ref+"] Inwoner Piet (Wonen): Is de reparatie al gepland?")); !strings.Contains(out, piet.Ref) {
+		t.Fatalf("reply to a tagged message: %q", out)
+	}
+	e.waitText(chatOf(piet), "Ja, dinsdag")
+}
