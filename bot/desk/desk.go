@@ -109,8 +109,8 @@ type Config struct {
 	MinIdle time.Duration
 	// Retention is how long a closed request is kept; default 30 days.
 	Retention time.Duration
-	// UrgentReminder is when an unclaimed urgent or danger request is
-	// reminded; default 2 h.
+	// UrgentReminder is when an unclaimed urgent request is reminded;
+	// default 2 h. (A danger request is reminded every DangerReminder.)
 	UrgentReminder time.Duration
 	// DangerReminder is how often an unclaimed danger request is reminded,
 	// to the staff chat and privately to every staff member; default 30 min.
