@@ -161,21 +161,25 @@ const summaryWindow = time.Hour
 // across desks and restarts: new requests since the previous working
 // day's start, the unclaimed ones by urgency, those past their call-back
 // date, and the claimed ones per staff member. Counts and references
-// only: nothing of a resident.
+// only: nothing of a resident. With nothing open and nothing new there is
+// no summary.
 func (d *Desk) dailySummary(ctx context.Context, active []*Record, now time.Time) error {
 	h := d.hours()
 	if d.send == nil || d.cfg.StaffChat == 0 || !h.open(now) || now.Sub(h.dayStart(now)) >= summaryWindow {
 		return nil
 	}
+	since := h.dayStart(h.prevWorkday(now))
+	closed, err := d.closedSince(ctx, since)
+	if err != nil {
+		return err
+	}
+	if len(active) == 0 && !slices.ContainsFunc(closed, func(r *Record) bool { return !r.Request.CreatedAt.Before(since) }) {
+		return nil // nothing open, nothing new: no summary to read
+	}
 	day := now.In(d.loc()).Format(time.DateOnly)
 	ok, err := d.takeSummary(ctx, day)
 	if err != nil || !ok {
 		return err
-	}
-	since := h.dayStart(h.prevWorkday(now))
-	closed, err := d.closedSince(ctx, since)
-	if err != nil {
-		return errors.Join(err, d.releaseSummary(ctx, day))
 	}
 	text := d.summaryText(active, closed, since, now)
 	if _, err := d.send.SendMessage(ctx, d.cfg.StaffChat, text, nil, 0); err != nil {

@@ -366,3 +366,20 @@ func TestRelayedMessagesShowFirstNameAndTopic(t *testing.T) {
 	}
 	e.waitText(chatOf(piet), "Ja, dinsdag")
 }
+
+// With nothing open and nothing new there is no summary to read.
+func TestNoSummaryOfNothing(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.desk("a")
+	sweepAt(t, e, d, ams(t, "2026-12-01 08:30"))
+	if n := notes(e, "Overzicht"); n != 0 {
+		t.Fatalf("a summary of an empty desk")
+	}
+	// A request that comes in during the first hour is in that day's summary.
+	e.clock.Set(ams(t, "2026-12-01 08:40"))
+	req, _ := e.posted(d)
+	sweepAt(t, e, d, ams(t, "2026-12-01 08:41"))
+	if n := notes(e, "Nieuw sinds gisteren om 08.30 uur: 1 ("+req.Ref+")"); n != 1 {
+		t.Fatalf("%d summaries with the new request, want 1", n)
+	}
+}
