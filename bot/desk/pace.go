@@ -92,3 +92,7 @@ func (p redisPace) Hold(ctx context.Context, chatID int64, d time.Duration) erro
 	}
 	return nil
 }
+
+func newGroupPacer(rdb redis.UniversalClient, cfg Config) GroupPacer {
+	return redisPace{rdb: rdb, prefix: cfg.Prefix, perMinute: cfg.StaffChatPerMinute}
+}
