@@ -29,7 +29,11 @@
 //	                  with the request
 //	ask:<ch>:<chat>   a resident's message waiting for them to choose which
 //	                  request it is about (1 h)
-//	pace:<chat id>    hash tat, hold: the staff chat's pace, shared by desks
+//	pace:<chat id>:hold until when Telegram said to wait (retry_after)
+//	rate:{…}pace:<chat id> the staff chat's pace (ratelimit.Pacer), shared
+//	                  by desks
+//
+// store.go owns these keys and every Redis command and script of the desk.
 //
 // Exactly once: a request is acknowledged on the stream only after its post
 // succeeded, and a post is made only while the hash has no staff message id.
