@@ -30,7 +30,7 @@
 //	ask:<ch>:<chat>   a resident's message waiting for them to choose which
 //	                  request it is about (1 h)
 //	pace:<chat id>:hold until when Telegram said to wait (retry_after)
-//	rate:{…}pace:<chat id> the staff chat's pace (ratelimit.Pacer), shared
+//	rate:<prefix>pace:<chat id> the staff chat's pace (ratelimit.Pacer), shared
 //	                  by desks
 //
 // store.go owns these keys and every Redis command and script of the desk.
