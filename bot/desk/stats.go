@@ -2,11 +2,8 @@ package desk
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/bot/stats"
 	"github.com/wotschiedam/wotbot/dialog"
@@ -54,15 +51,6 @@ func (d *Desk) countClaim(ctx context.Context, req dialog.Request, at time.Time)
 	if err := d.store.countClaim(context.WithoutCancel(ctx), d.dayKey(req.CreatedAt), wait, late, statsTTL); err != nil {
 		d.log.Warn("count claim for staff stats", "ref", req.Ref, "err", err)
 	}
-}
-
-// IntentCounter counts residents' questions per day under the desk's
-// prefix (Conversations.Intents), where StatsDays reads them.
-func IntentCounter(rdb redis.UniversalClient, prefix string, loc *time.Location, log *slog.Logger) *stats.IntentCounter {
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
-	return &stats.IntentCounter{RDB: rdb, Prefix: prefix + stats.IntentKeys, Loc: loc, Log: log}
 }
 
 // StatsDays returns the counters of every day from from to to (inclusive,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -409,6 +410,15 @@ func (s *store) dayCounts(ctx context.Context, day string) (map[string]int64, []
 		return nil, nil, fmt.Errorf("read claim times: %w", err)
 	}
 	return counts, secs, nil
+}
+
+// IntentCounter counts residents' questions per day under the desk's
+// prefix (Conversations.Intents), where StatsDays reads them.
+func IntentCounter(rdb redis.UniversalClient, prefix string, loc *time.Location, log *slog.Logger) *stats.IntentCounter {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	return &stats.IntentCounter{RDB: rdb, Prefix: prefix + stats.IntentKeys, Loc: loc, Log: log}
 }
 
 // intents counts residents' questions per day under the desk's prefix.
