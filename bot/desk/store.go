@@ -154,13 +154,19 @@ func (s *store) eachRecord(ctx context.Context, ids []string, gone func(id strin
 	return records.Each(ctx, ids, s.loadKnown, gone, fn)
 }
 
-// activeIDs lists the open and claimed requests by creation time.
-func (s *store) activeIDs(ctx context.Context) ([]string, error) {
-	ids, err := s.rdb.ZRange(ctx, s.activeKey(), 0, -1).Result()
+// sorted lists the members of a sorted-set index in order; what names it
+// in an error.
+func (s *store) sorted(ctx context.Context, key, what string) ([]string, error) {
+	ids, err := s.rdb.ZRange(ctx, key, 0, -1).Result()
 	if err != nil {
-		return nil, fmt.Errorf("list open requests: %w", err)
+		return nil, fmt.Errorf("list %s: %w", what, err)
 	}
 	return ids, nil
+}
+
+// activeIDs lists the open and claimed requests by creation time.
+func (s *store) activeIDs(ctx context.Context) ([]string, error) {
+	return s.sorted(ctx, s.activeKey(), "open requests")
 }
 
 // dropActive takes an id whose request is gone out of the active index
@@ -169,11 +175,7 @@ func (s *store) dropActive(ctx context.Context, id string) { s.rdb.ZRem(ctx, s.a
 
 // untoldIDs lists the claimed requests whose resident was not told yet.
 func (s *store) untoldIDs(ctx context.Context) ([]string, error) {
-	ids, err := s.rdb.ZRange(ctx, s.notifyKey(), 0, -1).Result()
-	if err != nil {
-		return nil, fmt.Errorf("list residents to tell: %w", err)
-	}
-	return ids, nil
+	return s.sorted(ctx, s.notifyKey(), "residents to tell")
 }
 
 // told takes a request off the list of residents to tell of its claim.
