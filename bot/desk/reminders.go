@@ -18,7 +18,7 @@ import (
 // nobody staffs the desk at night.
 func (d *Desk) remindDanger(ctx context.Context, rec *Record, now time.Time) error {
 	req := rec.Request
-	ok, err := d.takeDangerReminder(ctx, rec.ID, now, req.CreatedAt, d.cfg.DangerReminder)
+	ok, err := d.store.takeDangerReminder(ctx, rec.ID, now, req.CreatedAt, d.cfg.DangerReminder)
 	if err != nil || !ok {
 		return err
 	}
@@ -35,7 +35,7 @@ func (d *Desk) remindDanger(ctx context.Context, rec *Record, now time.Time) err
 // every working day, saying how late it is.
 func (d *Desk) remindLate(ctx context.Context, rec *Record, due, now time.Time) error {
 	req := rec.Request
-	first, err := d.markOnce(ctx, rec.ID, "rem_late", now.In(d.loc()).Format(time.DateOnly))
+	first, err := d.store.markOnce(ctx, rec.ID, "rem_late", now.In(d.loc()).Format(time.DateOnly))
 	if err != nil || !first {
 		return err
 	}
@@ -98,7 +98,7 @@ func (d *Desk) remindQuiet(ctx context.Context, rec *Record, now time.Time) erro
 		return nil
 	}
 	claim := strconv.FormatInt(rec.ClaimedAt.UnixMilli(), 10) + ":" + strconv.FormatInt(rec.ClaimedBy, 10)
-	first, err := d.markOnce(ctx, rec.ID, "rem_quiet", claim)
+	first, err := d.store.markOnce(ctx, rec.ID, "rem_quiet", claim)
 	if err != nil || !first {
 		return err
 	}
@@ -169,21 +169,25 @@ func (d *Desk) dailySummary(ctx context.Context, active []*Record, now time.Time
 		return nil
 	}
 	since := h.dayStart(h.prevWorkday(now))
-	closed, err := d.closedSince(ctx, since)
+	ids, err := d.store.closedSince(ctx, since)
 	if err != nil {
+		return err
+	}
+	var closed []*Record
+	if err := d.store.eachRecord(ctx, ids, nil, func(r *Record) error { closed = append(closed, r); return nil }); err != nil {
 		return err
 	}
 	if len(active) == 0 && !slices.ContainsFunc(closed, func(r *Record) bool { return !r.Request.CreatedAt.Before(since) }) {
 		return nil // nothing open, nothing new: no summary to read
 	}
 	day := now.In(d.loc()).Format(time.DateOnly)
-	ok, err := d.takeSummary(ctx, day)
+	ok, err := d.store.takeSummary(ctx, day, d.cfg.Consumer)
 	if err != nil || !ok {
 		return err
 	}
 	text := d.summaryText(active, closed, since, now)
 	if _, err := d.send.SendMessage(ctx, d.cfg.StaffChat, text, nil, 0); err != nil {
-		return errors.Join(fmt.Errorf("post the daily summary: %w", err), d.releaseSummary(ctx, day))
+		return errors.Join(fmt.Errorf("post the daily summary: %w", err), d.store.releaseSummary(ctx, day))
 	}
 	d.log.Info("daily summary posted", "requests_open", len(active))
 	d.m.reminder(reminderSummary)

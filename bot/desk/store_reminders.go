@@ -1,8 +1,8 @@
 package desk
 
-// The Redis access of the reminders and the daily summary, kept apart so it
-// moves into the desk's store as one piece. Each mark is set in one script
-// or SET NX, so several desks send a reminder or a summary once.
+// The store's part for the reminders and the daily summary (see store.go).
+// Each mark is set in one script or SET NX, so several desks send a
+// reminder or a summary once.
 //
 //	req:<id> rem_danger  when the last danger reminder went (ms)
 //	req:<id> rem_late    the date (2006-01-02) of the last overdue reminder
@@ -11,7 +11,6 @@ package desk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -33,8 +32,8 @@ return 1
 
 // takeDangerReminder reports whether this desk sends the danger reminder of
 // request id now, and records it.
-func (d *Desk) takeDangerReminder(ctx context.Context, id string, now, since time.Time, every time.Duration) (bool, error) {
-	n, err := dangerRemindScript.Run(ctx, d.rdb, []string{d.key("req", id)},
+func (s *store) takeDangerReminder(ctx context.Context, id string, now, since time.Time, every time.Duration) (bool, error) {
+	n, err := dangerRemindScript.Run(ctx, s.rdb, []string{s.reqKey(id)},
 		now.UnixMilli(), since.UnixMilli(), every.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("danger reminder of %s: %w", id, err)
@@ -53,8 +52,8 @@ return 1
 
 // markOnce records that the reminder field of request id went for value
 // (a date, a claim); false when it had already (this desk or another).
-func (d *Desk) markOnce(ctx context.Context, id, field, value string) (bool, error) {
-	n, err := markOnceScript.Run(ctx, d.rdb, []string{d.key("req", id)}, field, value).Int()
+func (s *store) markOnce(ctx context.Context, id, field, value string) (bool, error) {
+	n, err := markOnceScript.Run(ctx, s.rdb, []string{s.reqKey(id)}, field, value).Int()
 	if err != nil {
 		return false, fmt.Errorf("mark %s of %s: %w", field, id, err)
 	}
@@ -65,10 +64,12 @@ func (d *Desk) markOnce(ctx context.Context, id, field, value string) (bool, err
 // so a desk started late that day does not post it again.
 const summaryTTL = 72 * time.Hour
 
-// takeSummary reports whether this desk posts the summary of day
-// (2006-01-02): the first desk to ask takes it.
-func (d *Desk) takeSummary(ctx context.Context, day string) (bool, error) {
-	ok, err := d.rdb.SetNX(ctx, d.key("summary", day), d.cfg.Consumer, summaryTTL).Result()
+func (s *store) summaryKey(day string) string { return s.key("summary", day) }
+
+// takeSummary reports whether this desk (consumer) posts the summary of
+// day (2006-01-02): the first desk to ask takes it.
+func (s *store) takeSummary(ctx context.Context, day, consumer string) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, s.summaryKey(day), consumer, summaryTTL).Result()
 	if err != nil {
 		return false, fmt.Errorf("take the summary of %s: %w", day, err)
 	}
@@ -77,31 +78,20 @@ func (d *Desk) takeSummary(ctx context.Context, day string) (bool, error) {
 
 // releaseSummary gives the summary of day back when posting it failed, so
 // the next sweep (of any desk) tries again.
-func (d *Desk) releaseSummary(ctx context.Context, day string) error {
-	if err := d.rdb.Del(context.WithoutCancel(ctx), d.key("summary", day)).Err(); err != nil {
+func (s *store) releaseSummary(ctx context.Context, day string) error {
+	if err := s.rdb.Del(context.WithoutCancel(ctx), s.summaryKey(day)).Err(); err != nil {
 		return fmt.Errorf("release the summary of %s: %w", day, err)
 	}
 	return nil
 }
 
-// closedSince loads the requests closed at or after since, for the
+// closedSince lists the requests closed at or after since, for the
 // summary's count of new requests.
-func (d *Desk) closedSince(ctx context.Context, since time.Time) ([]*Record, error) {
-	ids, err := d.rdb.ZRangeByScore(ctx, d.key("closed"), &redis.ZRangeBy{
+func (s *store) closedSince(ctx context.Context, since time.Time) ([]string, error) {
+	ids, err := s.rdb.ZRangeByScore(ctx, s.closedKey(), &redis.ZRangeBy{
 		Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf"}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list closed requests: %w", err)
 	}
-	var out []*Record
-	for _, id := range ids {
-		rec, err := d.Load(ctx, id)
-		if errors.Is(err, ErrUnknown) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rec)
-	}
-	return out, nil
+	return ids, nil
 }
