@@ -49,7 +49,11 @@ type Record struct {
 	ClosedAt    time.Time
 	RemUrgent   bool
 	RemDue      bool
-	Notify      string // "" (told or nothing to tell), "unreachable"
+	// RemLate is the date of the last overdue reminder, RemQuiet the claim
+	// whose check for contact ran (see store_reminders.go): a sweep skips
+	// what was done without asking Redis again.
+	RemLate, RemQuiet string
+	Notify            string // "" (told or nothing to tell), "unreachable"
 	// Stopped: the resident said "stop" to the chat; their messages go to
 	// the bot until staff reopen it.
 	Stopped bool

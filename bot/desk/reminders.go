@@ -35,7 +35,11 @@ func (d *Desk) remindDanger(ctx context.Context, rec *Record, now time.Time) err
 // every working day, saying how late it is.
 func (d *Desk) remindLate(ctx context.Context, rec *Record, due, now time.Time) error {
 	req := rec.Request
-	first, err := d.store.markOnce(ctx, rec.ID, "rem_late", now.In(d.loc()).Format(time.DateOnly))
+	day := now.In(d.loc()).Format(time.DateOnly)
+	if rec.RemLate == day {
+		return nil
+	}
+	first, err := d.store.markOnce(ctx, rec.ID, "rem_late", day)
 	if err != nil || !first {
 		return err
 	}
@@ -98,6 +102,9 @@ func (d *Desk) remindQuiet(ctx context.Context, rec *Record, now time.Time) erro
 		return nil
 	}
 	claim := strconv.FormatInt(rec.ClaimedAt.UnixMilli(), 10) + ":" + strconv.FormatInt(rec.ClaimedBy, 10)
+	if rec.RemQuiet == claim {
+		return nil
+	}
 	first, err := d.store.markOnce(ctx, rec.ID, "rem_quiet", claim)
 	if err != nil || !first {
 		return err
