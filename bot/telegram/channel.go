@@ -54,12 +54,6 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-// Handler runs one resident's message through the conversation.
-// *bot.Conversations satisfies it.
-type Handler interface {
-	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
-}
-
 // GroupFunc is called for every update from a group, supergroup or channel.
 // Residents talk to the bot in private chats only; the default ignores such
 // updates without a reply (and answers a button tap). The staff desk plugs
@@ -102,7 +96,7 @@ type extraRoute struct {
 // Channel is a running connection to one Telegram bot.
 type Channel struct {
 	cfg     Config
-	handler Handler
+	handler bot.Handler
 	cat     *locales.Catalog
 	api     *tg.Bot
 	reg     *prometheus.Registry
@@ -117,8 +111,7 @@ type Channel struct {
 	disp *dispatcher
 	// groups runs group updates, apart from the residents' chats.
 	groups *dispatcher
-	// marks carries "replies delivered" to the handler while Run runs;
-	// nil when the handler does not track delivery.
+	// marks carries "replies delivered" to the handler while Run runs.
 	marks *deliveryMarks
 	// work is the context of update handling; it outlives Run's ctx by
 	// ShutdownTimeout so that in-flight updates can finish.
@@ -135,7 +128,7 @@ type Channel struct {
 }
 
 // New builds a channel. It makes no network calls; Run does.
-func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel, error) {
+func New(cfg Config, h bot.Handler, cat *locales.Catalog, opts ...Option) (*Channel, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("telegram config: %w", err)
 	}
@@ -207,9 +200,7 @@ func (c *Channel) Run(ctx context.Context) error {
 
 func (c *Channel) run(ctx context.Context) error {
 	defer c.cancelWork()
-	if dt, ok := c.handler.(deliveryTracker); ok {
-		c.marks = startMarks(dt, c.log, c.m.errors.WithLabelValues("mark"))
-	}
+	c.marks = startMarks(c.handler, c.log, c.m.errors.WithLabelValues("mark"))
 	if !c.cfg.SkipCommands {
 		c.setCommands(ctx)
 	}
@@ -269,9 +260,7 @@ func (c *Channel) run(ctx context.Context) error {
 	// Marks to Redis and the offset to Telegram are independent; each has
 	// its own bound, and together they fit in the time a stop may take.
 	var after sync.WaitGroup
-	if c.marks != nil {
-		after.Go(c.marks.close)
-	}
+	after.Go(c.marks.close)
 	if tr != nil {
 		after.Go(func() { c.confirm(tr) })
 	}
@@ -659,7 +648,7 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 		}
 		sent++
 	}
-	if c.marks != nil && err == nil && sent > 0 && sent == len(replies) {
+	if err == nil && sent > 0 && sent == len(replies) {
 		c.marks.add(in)
 	}
 	lat := time.Since(j.at)
