@@ -13,6 +13,7 @@ import (
 
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/telegram"
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -239,7 +240,7 @@ func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(
 	if err := d.toResident(ctx, rel, text); err != nil {
 		d.log.Warn("relay to resident", "ref", rel.Ref, "err", err)
 		why := "desk.why.try_again"
-		if e := strings.ToLower(err.Error()); strings.Contains(e, "forbidden") || strings.Contains(e, "blocked") {
+		if errors.Is(err, botapi.ErrForbidden) { // the resident blocked the bot, or never started it
 			why = "desk.why.blocked"
 		}
 		say(d.t("desk.relay.failed", map[string]any{"Ref": rel.Ref, "Why": d.t(why, nil)}))
