@@ -27,7 +27,7 @@ var intakeScript = []string{
 }
 
 // BenchmarkEndToEnd is the whole path at a steady offered load: the fake Bot
-// API server -> getUpdates (real go-telegram/bot client) -> per-chat
+// API server -> getUpdates (the bot's own Bot API client) -> per-chat
 // dispatcher -> Conversations (session in Redis, dialog engine, classifier,
 // knowledge) -> sendMessage at the fake server. 1,000 chats each walk
 // through intakeScript. It reports updates handled per second and the
