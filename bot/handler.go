@@ -40,3 +40,5 @@ func Chain(h Handler, mws ...Middleware) Handler {
 	}
 	return h
 }
+
+var _ Handler = (*Conversations)(nil)
