@@ -1,6 +1,8 @@
 package telegram
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -11,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 )
 
 // A tap whose keyboard removal gets an answer that is not the Bot API's (a
@@ -60,5 +64,35 @@ func TestUndecodableEditFailsAtOnce(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // a retry would come after the first back-off
 	if n := edits.Load(); n != 1 {
 		t.Errorf("editMessageReplyMarkup tried %d times, want once", n)
+	}
+}
+
+// Notify's error says what Telegram said: the desk tells a resident who
+// blocked the bot (403) from a Telegram that is busy (429, 5xx).
+func TestNotifyErrorsTellApart(t *testing.T) {
+	srv := newServer(t)
+	cfg := testConfig(srv)
+	cfg.SendAttempts = 1
+	ch, err := New(cfg, newFakeConv(), catalog, WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		status int
+		want   error
+	}{
+		{http.StatusForbidden, botapi.ErrForbidden},
+		{http.StatusTooManyRequests, botapi.ErrTooManyRequests},
+		{http.StatusBadGateway, botapi.ErrServer},
+	} {
+		srv.FailNextIn("sendMessage", 42, 1, tc.status, 1)
+		err := ch.Notify(context.Background(), "42", "Uw aanvraag is opgepakt")
+		if !errors.Is(err, tc.want) {
+			t.Errorf("status %d: Notify error %v, want %v", tc.status, err, tc.want)
+		}
+		var e *botapi.Error
+		if !errors.As(err, &e) || e.Code != tc.status {
+			t.Errorf("status %d: error code %+v", tc.status, e)
+		}
 	}
 }
