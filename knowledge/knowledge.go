@@ -62,7 +62,7 @@ type Base struct {
 type Option func(*Base)
 
 // RetentionDays sets how many days a closed request is kept, which the
-// privacy answers quote (default 30, as RETENTION_DAYS).
+// privacy answers quote (default dialog.DefaultRetentionDays).
 func RetentionDays(n int) Option { return func(b *Base) { b.retentionDays = n } }
 
 // langText is everything that depends only on the language, rendered once.
