@@ -127,13 +127,13 @@ func start(ctx context.Context, cfg Config, stderr io.Writer, p parts) (a *app, 
 			a.close()
 		}
 	}()
-	if !p.embedded {
-		if err := cfg.requireRedis(); err != nil {
+	if p.telegram {
+		if err := cfg.requireTelegram(); err != nil {
 			return nil, err
 		}
 	}
-	if p.telegram {
-		if err := cfg.requireTelegram(); err != nil {
+	if !p.embedded {
+		if err := cfg.requireRedis(); err != nil {
 			return nil, err
 		}
 	}
