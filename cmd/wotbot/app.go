@@ -182,9 +182,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer, p parts) (a *app, 
 		a.handler = router
 	}
 	if p.webChat {
-		wcfg := cfg.Web
-		wcfg.Keep = webStore.Keep()
-		if a.web, err = web.New(wcfg, a.handler, webStore, a.catalog, a.knowledge.TemplateFacts(), a.log, a.registerer()); err != nil {
+		if a.web, err = web.New(cfg.Web, a.handler, webStore, a.catalog, a.knowledge.TemplateFacts(), a.log, a.registerer()); err != nil {
 			return nil, err
 		}
 		notifiers[web.ChannelName] = a.web
@@ -310,9 +308,9 @@ func (a *app) newDesk() (*desk.Desk, error) {
 }
 
 // webStore is the web chats' transcripts, kept as long as the consent text
-// says requests are.
+// says requests are (RetentionDays, as the cookie).
 func (a *app) webStore() *web.Store {
-	return web.NewStore(a.st.rdb, "", time.Duration(a.engine.RetentionDays)*24*time.Hour)
+	return web.NewStore(a.st.rdb, "", a.cfg.Web.Keep)
 }
 
 // telegramChannel builds the Telegram channel, with the web chat on its

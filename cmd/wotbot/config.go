@@ -36,8 +36,9 @@ type Config struct {
 	Stream string
 	// BotUsername makes consent links t.me links; "" asks Telegram in serve.
 	BotUsername string
-	// OutboxPath is this replica's file for requests the hand-off could not take.
-	OutboxPath string
+	// OutboxPath is this replica's file for requests the hand-off could not
+	// take; by default it is under StateHome (the XDG state directory).
+	OutboxPath, StateHome string
 
 	Telegram telegram.Config
 	// WebChat makes serve run the web chat next to (or instead of) Telegram.
@@ -141,8 +142,7 @@ var settings = []setting{
 		c.Desk.StaffNames, err = staffUsers(v)
 		return err
 	}},
-	// XDG_STATE_HOME is read before OUTBOX_PATH: it gives that one's default.
-	{name: "XDG_STATE_HOME", set: func(c *Config, v string) error { c.OutboxPath = desk.DefaultOutboxPath(v); return nil }},
+	{name: "XDG_STATE_HOME", set: func(c *Config, v string) error { c.StateHome = v; return nil }},
 	{name: "OUTBOX_PATH", set: func(c *Config, v string) error { c.OutboxPath = v; return nil }},
 	{name: "DESK_CONSUMER", set: func(c *Config, v string) error { c.Desk.Consumer = v; return nil }},
 	{name: "DESK_MIN_IDLE", set: func(c *Config, v string) error {
@@ -165,7 +165,6 @@ func parseConfig(getenv func(string) string) (Config, error) {
 		RetentionDays: dialog.DefaultRetentionDays,
 		SessionTTL:    dialog.DefaultSessionTTL,
 		Stream:        handoff.DefaultStream,
-		OutboxPath:    desk.DefaultOutboxPath(""),
 		Desk:          desk.Config{Staff: map[int64]bool{}},
 	}
 	var errs []error
@@ -184,6 +183,10 @@ func parseConfig(getenv func(string) string) (Config, error) {
 	}
 	if len(errs) > 0 {
 		return c, errors.Join(errs...)
+	}
+	// Settings that follow from others.
+	if c.OutboxPath == "" {
+		c.OutboxPath = desk.DefaultOutboxPath(c.StateHome)
 	}
 	c.Desk.Stream = c.Stream
 	c.Desk.Retention = time.Duration(c.RetentionDays) * 24 * time.Hour

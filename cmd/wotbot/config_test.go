@@ -80,6 +80,7 @@ func TestConfigValid(t *testing.T) {
 		Stream:        "test:handoff",
 		BotUsername:   "wotbot",
 		OutboxPath:    "/var/lib/state/wotbot/outbox.jsonl",
+		StateHome:     "/var/lib/state",
 		Telegram: telegram.Config{
 			Token: "1:x", APIURL: "http://127.0.0.1:8081", WebhookURL: "https://bot.example.nl/hook", WebhookSecret: "s3cret",
 			ListenAddr: ":9000", MetricsAddr: "127.0.0.1:9090", InboxPrefix: "{inbox}:",
