@@ -120,11 +120,12 @@ type app struct {
 // the conversations, the channels. It starts their background work (the
 // outbox, the web chat's wake-ups, expiring consent links); the command
 // runs the rest and calls close.
-func start(ctx context.Context, cfg Config, stderr io.Writer, p parts) (a *app, err error) {
-	a = &app{cfg: cfg, log: newLogger(cfg.LogLevel, stderr)}
+func start(ctx context.Context, cfg Config, stderr io.Writer, p parts) (*app, error) {
+	a := &app{cfg: cfg, log: newLogger(cfg.LogLevel, stderr)}
+	built := false
 	defer func() {
-		if err != nil {
-			a.close()
+		if !built {
+			a.close() // what was opened before a part failed
 		}
 	}()
 	if p.telegram {
@@ -137,6 +138,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer, p parts) (a *app, 
 			return nil, err
 		}
 	}
+	var err error
 	if a.core, err = buildCore(cfg); err != nil {
 		return nil, err
 	}
@@ -157,6 +159,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer, p parts) (a *app, 
 		}
 	}
 	if !p.conversations {
+		built = true
 		return a, nil
 	}
 	// Channels deliver residents' messages to the conversations, and the
@@ -200,6 +203,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer, p parts) (a *app, 
 		go a.web.Run(ctx)
 	}
 	go expireHeld(ctx, a.conv, a.log)
+	built = true
 	return a, nil
 }
 

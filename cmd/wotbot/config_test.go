@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -214,4 +216,18 @@ func with(base map[string]string, kv ...string) map[string]string {
 		m[kv[i]] = kv[i+1]
 	}
 	return m
+}
+
+// A part that cannot be built stops start with its error, and what was
+// already opened (here the embedded Redis) is closed, not left behind.
+func TestStartFailingPartClosesTheRest(t *testing.T) {
+	cfg, err := parseConfig(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Telegram = telegram.Config{Token: "1:x", APIURL: "not a url"} // as no parsed Config can be
+	a, err := start(context.Background(), cfg, io.Discard, parts{embedded: true, conversations: true, telegram: true})
+	if err == nil || a != nil || !strings.Contains(err.Error(), "APIURL") {
+		t.Fatalf("start: %v, %v; want the telegram channel's refusal", a, err)
+	}
 }
