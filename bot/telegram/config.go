@@ -20,9 +20,9 @@ type Config struct {
 	// webhook mode, the webhook. "" in polling mode serves nothing; in webhook
 	// mode it defaults to ":8080".
 	ListenAddr string
-	// MetricsAddr, when set, serves /metrics and /healthz on
-	// an address of their own, to be kept private; /metrics then leaves
-	// ListenAddr, which keeps /healthz for load balancers.
+	// MetricsAddr, when set, serves /metrics and /healthz on an address of
+	// their own, to be kept private; /metrics then leaves ListenAddr, which
+	// keeps /healthz for load balancers.
 	MetricsAddr string
 
 	// Limits of the HTTP listeners, so that connections which are idle or
@@ -52,8 +52,9 @@ type Config struct {
 	// SkipCommands leaves the command menu (setMyCommands) alone at start-up.
 	SkipCommands bool
 
-	// InboxPrefix is the Redis key prefix of the polling inbox (WithInbox); "" is "{wot:inbox:<bot id>}:", with
-	// "@<host>" after the id for a Bot API server other than Telegram's.
+	// InboxPrefix is the Redis key prefix of the polling inbox (WithInbox);
+	// "" is "{wot:inbox:<bot id>}:", with "@<host>" after the id for a Bot
+	// API server other than Telegram's.
 	InboxPrefix string
 }
 
