@@ -230,7 +230,7 @@ func (a *app) queue(ctx context.Context) bot.Queue {
 	if a.st.embedded {
 		return q
 	}
-	outbox := desk.NewOutbox(a.cfg.OutboxPath, q, a.log)
+	outbox := handoff.NewOutbox(a.cfg.OutboxPath, q, a.log)
 	go outbox.Run(ctx)
 	a.closers = append(a.closers, func() { outbox.Close() })
 	return outbox

@@ -186,7 +186,7 @@ func parseConfig(getenv func(string) string) (Config, error) {
 	}
 	// Settings that follow from others.
 	if c.OutboxPath == "" {
-		c.OutboxPath = desk.DefaultOutboxPath(c.StateHome)
+		c.OutboxPath = handoff.DefaultOutboxPath(c.StateHome)
 	}
 	c.Desk.Stream = c.Stream
 	c.Desk.Retention = time.Duration(c.RetentionDays) * 24 * time.Hour
