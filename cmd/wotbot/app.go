@@ -36,6 +36,9 @@ type core struct {
 	catalog   *locales.Catalog
 	knowledge *knowledge.Base
 	engine    *dialog.Engine
+	// crisis tells a message about danger, violence or suicide: the relay
+	// gives such a message the bot's safety answer too.
+	crisis func(text string) bool
 }
 
 // newCore reads the configuration through getenv and builds the core.
@@ -69,7 +72,7 @@ func buildCore(cfg Config) (*core, error) {
 	eng.RetentionDays = cfg.RetentionDays
 	eng.SessionTTL = cfg.SessionTTL
 	eng.BotUsername = cfg.BotUsername
-	return &core{catalog: cat, knowledge: kb, engine: eng}, nil
+	return &core{catalog: cat, knowledge: kb, engine: eng, crisis: clf.IsCrisis}, nil
 }
 
 // parts says what a command runs; start builds just that.
@@ -107,9 +110,7 @@ type app struct {
 	posting bool
 	conv    *bot.Conversations
 	// handler takes residents' messages: conv, or the relay in front of it.
-	handler interface {
-		Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
-	}
+	handler  bot.Handler
 	web      *web.Channel
 	telegram *telegram.Channel
 	closers  []func()
@@ -178,11 +179,7 @@ func start(ctx context.Context, cfg Config, stderr io.Writer, p parts) (*app, er
 	a.conv = a.conversations(a.queue(ctx), p.clock, notifiers, forget)
 	a.handler = a.conv
 	if p.relay {
-		router := &desk.Router{Desk: a.desk, Next: a.conv}
-		if cr, ok := a.engine.Classifier.(interface{ IsCrisis(string) bool }); ok {
-			router.Crisis = cr.IsCrisis
-		}
-		a.handler = router
+		a.handler = bot.Chain(a.conv, a.desk.Relay(a.crisis))
 	}
 	if p.webChat {
 		if a.web, err = web.New(cfg.Web, a.handler, webStore, a.catalog, a.knowledge.TemplateFacts(), a.log, a.registerer()); err != nil {
