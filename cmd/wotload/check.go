@@ -210,9 +210,24 @@ func check(in checkInput, st *stats) []string {
 func staffRefs(ib *inbox) []string {
 	var out []string
 	for _, m := range ib.from(staffChatID, 0) {
+		if !isPost(m) {
+			continue
+		}
 		if ref := refRe.FindString(html.UnescapeString(m.Text)); ref != "" {
 			out = append(out, ref)
 		}
 	}
 	return out
+}
+
+// isPost tells a request's post (it carries the Oppakken button) from the
+// desk's other group messages that name a reference: reminders, the daily
+// summary, relayed messages.
+func isPost(m telegramtest.Message) bool {
+	for _, d := range m.Data() {
+		if strings.HasPrefix(d, "desk:claim:") {
+			return true
+		}
+	}
+	return false
 }
