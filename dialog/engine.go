@@ -276,14 +276,6 @@ func (t *turn) tr(id string, data map[string]any) string {
 	return t.e.Catalog.T(t.s.Lang, id, merged)
 }
 
-// perChannel is id's variant for the chat's channel (id.web) when there is one.
-func (t *turn) perChannel(id string) string {
-	if v := id + "." + t.s.Channel; t.s.Channel != "" && t.e.Catalog.Has(t.s.Lang, v) {
-		return v
-	}
-	return id
-}
-
 // say adds a reply with the given options (option data; labels come from the catalog).
 func (t *turn) say(text string, options []string) {
 	r := Reply{Text: text, Lang: t.s.Lang}

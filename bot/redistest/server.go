@@ -88,9 +88,6 @@ func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 // URL is the server's redis:// URL.
 func (s *Server) URL() string { return "redis://" + s.Addr() }
 
-// Dir is the server's data directory.
-func (s *Server) Dir() string { return s.dir }
-
 // Client returns a client for the server, closed when the test ends. It
 // keeps working across Stop and Restart (it reconnects).
 func (s *Server) Client() redis.UniversalClient {

@@ -477,17 +477,6 @@ func (s *Server) Offset() int64 {
 	return s.offset
 }
 
-// Pending returns the ids of queued updates not yet confirmed.
-func (s *Server) Pending() []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]int64, 0, len(s.queue))
-	for _, u := range s.queue {
-		out = append(out, u.id)
-	}
-	return out
-}
-
 // Wait waits until cond, evaluated under the server's lock after every change,
 // holds, or the timeout passes.
 func (s *Server) wait(timeout time.Duration, cond func() bool) bool {

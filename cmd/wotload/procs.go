@@ -143,16 +143,6 @@ func (p *proc) stop(sig syscall.Signal) {
 	p.cmd, p.done = nil, nil
 }
 
-// pid returns the running incarnation's pid, or 0.
-func (p *proc) pid() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return 0
-	}
-	return p.cmd.Process.Pid
-}
-
 // totals returns CPU seconds over all incarnations and the peak RSS (MB).
 func (p *proc) totals() (cpu, peakMB float64, runs int) {
 	p.mu.Lock()
