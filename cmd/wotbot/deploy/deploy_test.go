@@ -143,7 +143,7 @@ func checkSelectors(errorf func(string, ...any), ms metrics, where, expr string)
 	return names
 }
 
-var promql = parser.NewParser(parser.Options{})
+var promqlParser = parser.NewParser(parser.Options{})
 
 type selector struct {
 	name   string
@@ -153,7 +153,7 @@ type selector struct {
 // selectors parses expr and returns the metrics it selects, with the labels
 // it matches on.
 func selectors(errorf func(string, ...any), where, expr string) []selector {
-	e, err := promql.ParseExpr(expr)
+	e, err := promqlParser.ParseExpr(expr)
 	if err != nil {
 		errorf("%s: expression does not parse: %v\n%s", where, err, expr)
 		return nil
@@ -183,7 +183,7 @@ func selectors(errorf func(string, ...any), where, expr string) []selector {
 }
 
 func TestAlertRules(t *testing.T) {
-	groups, errs := rulefmt.ParseFile("alerts.yml", false, model.LegacyValidation, promql, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	groups, errs := rulefmt.ParseFile("alerts.yml", false, model.LegacyValidation, promqlParser, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, err := range errs {
 		t.Error(err)
 	}
