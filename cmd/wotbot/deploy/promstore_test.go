@@ -144,6 +144,12 @@ type target struct {
 	// from the next one (or every series, when a scrape fails) gets a stale
 	// marker, as Prometheus writes.
 	last map[string]labels.Labels
+	// The values of the last two scrapes, for repeat, and what repeat added
+	// to each cumulative series (added to later scrapes, so that a repeat
+	// does not look like a counter reset).
+	prevVals, lastVals map[string]float64
+	cumulative         map[string]bool
+	offset             map[string]float64
 }
 
 // scrape reads t's /metrics at time now into store, with the target labels
@@ -152,6 +158,10 @@ func (t *target) scrape(tb testing.TB, store *memStore, now time.Time) {
 	tb.Helper()
 	up := labels.FromStrings(model.MetricNameLabel, "up", "job", t.job, "instance", t.instance)
 	seen := map[string]labels.Labels{}
+	if t.cumulative == nil {
+		t.cumulative, t.offset = map[string]bool{}, map[string]float64{}
+	}
+	vals := map[string]float64{}
 	mfs, err := t.fetch()
 	if err != nil {
 		store.append(up, now, 0)
@@ -160,17 +170,45 @@ func (t *target) scrape(tb testing.TB, store *memStore, now time.Time) {
 		for _, mf := range mfs {
 			for _, smp := range flatten(mf) {
 				lset := labels.NewBuilder(smp.lset).Set("job", t.job).Set("instance", t.instance).Labels()
-				store.append(lset, now, smp.v)
-				seen[lset.String()] = lset
+				k := lset.String()
+				v := smp.v + t.offset[k]
+				store.append(lset, now, v)
+				seen[k] = lset
+				vals[k] = v
+				t.cumulative[k] = smp.cumulative
 			}
 		}
 	}
+	t.prevVals, t.lastVals = t.lastVals, vals
 	for k, lset := range t.last {
 		if _, ok := seen[k]; !ok {
 			store.append(lset, now, math.Float64frombits(value.StaleNaN))
 		}
 	}
 	t.last = seen
+}
+
+// repeat appends a sample of every series of the last scrape at each of
+// times, as if the last scrape interval happened again and again: each
+// cumulative series (counter, histogram bucket, sum, count) grows by what it
+// grew between the last two scrapes, the others keep their value. It turns
+// one real minute of traffic into a phase of many minutes.
+func (t *target) repeat(store *memStore, times []time.Time) {
+	for _, at := range times {
+		store.append(labels.FromStrings(model.MetricNameLabel, "up", "job", t.job, "instance", t.instance), at, 1)
+		vals := map[string]float64{}
+		for k, lset := range t.last {
+			v := t.lastVals[k]
+			if p, ok := t.prevVals[k]; ok && t.cumulative[k] {
+				d := v - p // a series new in the last scrape did not grow in it
+				v += d
+				t.offset[k] += d
+			}
+			store.append(lset, at, v)
+			vals[k] = v
+		}
+		t.prevVals, t.lastVals = t.lastVals, vals
+	}
 }
 
 func (t *target) fetch() ([]*dtoFamily, error) {
@@ -204,8 +242,9 @@ func (t *target) fetch() ([]*dtoFamily, error) {
 }
 
 type flatSample struct {
-	lset labels.Labels
-	v    float64
+	lset       labels.Labels
+	v          float64
+	cumulative bool
 }
 
 // flatten turns a metric family into the series Prometheus stores for it
@@ -228,24 +267,28 @@ func flatten(mf *dtoFamily) []flatSample {
 		name := mf.GetName()
 		switch {
 		case m.Counter != nil:
-			out = append(out, flatSample{with(name), m.Counter.GetValue()})
+			out = append(out, flatSample{with(name), m.Counter.GetValue(), true})
 		case m.Gauge != nil:
-			out = append(out, flatSample{with(name), m.Gauge.GetValue()})
+			out = append(out, flatSample{with(name), m.Gauge.GetValue(), false})
 		case m.Untyped != nil:
-			out = append(out, flatSample{with(name), m.Untyped.GetValue()})
+			out = append(out, flatSample{with(name), m.Untyped.GetValue(), false})
 		case m.Histogram != nil:
 			h := m.Histogram
+			inf := false
 			for _, bk := range h.GetBucket() {
-				out = append(out, flatSample{with(name+"_bucket", "le", model.FloatString(bk.GetUpperBound()).String()), float64(bk.GetCumulativeCount())})
+				inf = inf || math.IsInf(bk.GetUpperBound(), 1)
+				out = append(out, flatSample{with(name+"_bucket", "le", model.FloatString(bk.GetUpperBound()).String()), float64(bk.GetCumulativeCount()), true})
 			}
-			out = append(out, flatSample{with(name+"_bucket", "le", "+Inf"), float64(h.GetSampleCount())},
-				flatSample{with(name+"_sum"), h.GetSampleSum()}, flatSample{with(name+"_count"), float64(h.GetSampleCount())})
+			if !inf {
+				out = append(out, flatSample{with(name+"_bucket", "le", "+Inf"), float64(h.GetSampleCount()), true})
+			}
+			out = append(out, flatSample{with(name + "_sum"), h.GetSampleSum(), true}, flatSample{with(name + "_count"), float64(h.GetSampleCount()), true})
 		case m.Summary != nil:
 			s := m.Summary
 			for _, q := range s.GetQuantile() {
-				out = append(out, flatSample{with(name, "quantile", model.FloatString(q.GetQuantile()).String()), q.GetValue()})
+				out = append(out, flatSample{with(name, "quantile", model.FloatString(q.GetQuantile()).String()), q.GetValue(), false})
 			}
-			out = append(out, flatSample{with(name+"_sum"), s.GetSampleSum()}, flatSample{with(name+"_count"), float64(s.GetSampleCount())})
+			out = append(out, flatSample{with(name + "_sum"), s.GetSampleSum(), true}, flatSample{with(name + "_count"), float64(s.GetSampleCount()), true})
 		}
 	}
 	return out

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"mime"
 	"net"
@@ -78,6 +79,7 @@ func newAPIProxy(t testing.TB, api *telegramtest.Server) (*apiProxy, string) {
 		t.Fatal(err)
 	}
 	p := &apiProxy{rp: httputil.NewSingleHostReverseProxy(u), fail: map[int64]int{}, failOnce: map[int64]int{}, delay: map[int64]time.Duration{}}
+	p.rp.ErrorLog = log.New(io.Discard, "", 0) // calls cut short when a test ends
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
 	t.Cleanup(p.release)
@@ -413,4 +415,18 @@ func (w *world) last(name string, kv ...string) float64 {
 		}
 	}
 	return -1
+}
+
+// repeat goes on n minutes as the last one went on the replica: its
+// counters grow by what they grew in that real minute (target.repeat),
+// while the desk is scraped as usual.
+func (w *world) repeat(n int) {
+	times := make([]time.Time, n)
+	for i := range times {
+		w.minute++
+		w.clock.Set(w.at(w.minute))
+		w.deskTarget.scrape(w.t, w.store, w.at(w.minute))
+		times[i] = w.at(w.minute)
+	}
+	w.replicaTarget.repeat(w.store, times)
 }
