@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,6 +60,7 @@ func (w *world) expectLast(want float64, name string, kv ...string) {
 // An urgent request nobody claims pages after 2 hours; a danger request
 // claimed after 90 minutes and a normal one left for hours do not.
 func TestAlertUrgentRequestUnclaimed(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, monday, worldOpts{})
 	urgent := w.enqueue(w.request(func(r *dialog.Request) { r.Urgency = "urgent" }))
 	w.enqueue(w.request())
@@ -101,6 +103,7 @@ func TestAlertUrgentRequestUnclaimed(t *testing.T) {
 // tomorrow never counted.
 func TestAlertRequestPastCallbackDate(t *testing.T) {
 	// Tuesday 24 November, 23:30 in Schiedam: midnight is minute 30.
+	t.Parallel()
 	w := newWorld(t, time.Date(2026, 11, 24, 22, 30, 0, 0, time.UTC), worldOpts{})
 	made := func(due string) func(*dialog.Request) {
 		return func(r *dialog.Request) { r.CreatedAt, r.Consent.PrivacyAt, r.CallbackDue = monday, monday, due }
@@ -131,6 +134,7 @@ func TestAlertRequestPastCallbackDate(t *testing.T) {
 // Requests that pile up unread on wot:handoff page when the pile grows for
 // 10 minutes; a desk that stops for 5 minutes and catches up does not.
 func TestAlertHandoffLagGrowing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, monday, worldOpts{})
 	w.scrapeNow()
 	posted := 0
@@ -161,6 +165,7 @@ func TestAlertHandoffLagGrowing(t *testing.T) {
 // errors do not warn of a Bot API problem; one "forbidden" does, for 15
 // minutes.
 func TestAlertStaffChatFailing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, monday, worldOpts{})
 	w.scrapeNow()
 	failing := func(status int) {
@@ -190,6 +195,8 @@ func TestAlertStaffChatFailing(t *testing.T) {
 		"WotHandoffPendingStuck": {`{} 29m-39m`},
 		"WotDeskBotAPIFailing":   {`{kind="forbidden"} 50m-63m`},
 	})
+	w.expectLast(0, "wotbot_desk_handoff_pending_entries") // 1 while posting failed: the alert saw it
+	w.expectLast(3, "wotbot_desk_requests_total", "event", "posted")
 	w.expectLast(1, "wotbot_desk_telegram_errors_total", "kind", "forbidden")
 	if v := w.last("wotbot_desk_telegram_errors_total", "kind", "server"); v < 2 {
 		t.Errorf("server errors counted: %v", v)
@@ -199,6 +206,7 @@ func TestAlertStaffChatFailing(t *testing.T) {
 // A desk that is not scraped for 10 minutes pages, one back within 5
 // minutes does not; an unreadable hand-off entry warns for an hour.
 func TestAlertDeskDownAndDeadLetter(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, monday, worldOpts{})
 	w.scrapeNow()
 	down := func(d bool) {
@@ -238,20 +246,26 @@ func TestAlertDeskDownAndDeadLetter(t *testing.T) {
 // Redis down: every process that cannot PING it pages after a minute, and
 // the replica's failed updates page after 5; a blip of one scrape does not.
 func TestAlertRedisUnreachable(t *testing.T) {
+	t.Parallel()
 	redis.SetLogger(quietRedis{}) // its pool logs every failed dial while Redis is down
 	srv := redistest.StartServer(t, redistest.WithAOF())
 	w := newWorld(t, monday, worldOpts{rdb: srv.Client()})
 	w.scrapeNow()
-	w.until(40, func(m int) {
-		switch m {
-		case 10, 20:
-			srv.Stop()
-		case 11, 28:
-			srv.Restart()
-			waitFor(t, "Redis back", func() bool { return w.rdb.Ping(w.ctx).Err() == nil })
-		}
-		w.say(5, "Wanneer zijn jullie open?", 0)
-	})
+	traffic := func(int) { w.say(5, "Wanneer zijn jullie open?", 0) }
+	restart := func() {
+		srv.Restart()
+		waitFor(t, "Redis back", func() bool { return w.rdb.Ping(w.ctx).Err() == nil })
+	}
+	w.until(9, traffic)
+	srv.Stop() // a blip: one scrape sees it
+	w.until(10, traffic)
+	restart()
+	w.until(19, traffic)
+	srv.Stop() // 8 minutes down; residents keep writing
+	w.until(20, traffic)
+	w.repeat(7) // 21-27: the replica's minute 20 again (an update with Redis down takes a second or more)
+	restart()
+	w.until(40, traffic)
 	w.expectAlerts(map[string][]string{
 		"WotRedisUnreachable":    {`{instance="desk-1"} 21m-27m`, `{instance="replica-1"} 21m-27m`},
 		"WotReplicaHandleErrors": {`{instance="replica-1"} 25m-30m`},
@@ -265,6 +279,7 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 // Updates that wait in the polling inbox, not handled, page after 10
 // minutes; 5 minutes of waiting does not.
 func TestAlertInboxStuck(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, monday, worldOpts{polling: true})
 	w.scrapeNow()
 	inbox := "{" + w.stack.Stream + ":inbox}:updates"
@@ -295,14 +310,19 @@ func TestAlertInboxStuck(t *testing.T) {
 // one real minute (20 updates, some made slow by a slow Bot API) goes on
 // for 20 minutes (world.repeat).
 func TestAlertHandlingLatencyP99(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, monday, worldOpts{})
 	w.scrapeNow()
 	minute := func(slow time.Duration) {
 		w.until(w.minute+1, func(int) {
+			fast := 20
 			if slow > 0 {
-				w.say(2, "Wanneer zijn jullie open?", slow)
+				fast -= 2
+				var wg sync.WaitGroup
+				wg.Go(func() { w.say(2, "Wanneer zijn jullie open?", slow) })
+				defer wg.Wait()
 			}
-			w.say(20-2*min(1, int(slow)), "Wanneer zijn jullie open?", 0)
+			w.say(fast, "Wanneer zijn jullie open?", 0)
 		})
 		w.repeat(19)
 	}

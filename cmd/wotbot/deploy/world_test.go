@@ -32,7 +32,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/redis/go-redis/v9"
@@ -211,7 +210,8 @@ func newWorld(t *testing.T, start time.Time, o worldOpts) *world {
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // startDesk runs a desk as `wotbot desk` does: the same registrations on a
-// registry of its own, served on /metrics.
+// registry of its own (but the Go and process collectors, which would
+// report this test's process twice), served on /metrics.
 func (w *world) startDesk() {
 	t := w.t
 	sender, err := desk.NewTelegramSender(w.api.Token, w.apiURL)
@@ -219,8 +219,7 @@ func (w *world) startDesk() {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		redisconn.UpCollector(w.rdb))
+	reg.MustRegister(redisconn.UpCollector(w.rdb)) // the Go and process collectors aside: no rule reads them
 	m, err := desk.NewMetrics(reg)
 	if err != nil {
 		t.Fatal(err)
@@ -256,8 +255,7 @@ func (w *world) runDesk() {
 func (w *world) startReplica(polling bool) {
 	t := w.t
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		redisconn.UpCollector(w.rdb))
+	reg.MustRegister(redisconn.UpCollector(w.rdb))
 	conv := w.stack.Conversations
 	conv.Metrics = bot.NewMetrics(reg)
 	addr := freeAddr(t)
