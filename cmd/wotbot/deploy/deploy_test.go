@@ -3,8 +3,11 @@
 // (dashboard.json). The rules are loaded with Prometheus's own rule parser,
 // every expression is parsed as PromQL, and every metric they name must be
 // registered by the code, so a typo fails CI instead of an alert that never
-// fires. The package holds tests only: the Prometheus module is needed by
-// them, never by the wotbot binary.
+// fires. alerts_eval_test.go then evaluates every rule with Prometheus's
+// PromQL engine over series scraped from desk and replica runs (worlds,
+// world_test.go; the in-memory storage and rule evaluation are in
+// promstore_test.go). The package holds tests only: the Prometheus module is
+// needed by them, never by the wotbot binary.
 package deploy_test
 
 import (
