@@ -84,6 +84,8 @@ func arabicTexts(t testing.TB) (ids []string, texts map[string]string) {
 		"Step": cat.T("ar", "stepname.phone", nil), "Topic": cat.T("ar", "opt.topic.money", nil),
 		"Chat": "telegram 4711", "Count": 2, "Example": "WOT-7K3M9Q", "First": "Fatima", "List": "WOT-7K3M9Q: Fatima\nWOT-4H8P2R: Karim",
 		"Entry": "1764590400000-0", "Stream": "{wot:handoff}:dead",
+		"Who": "Karim", "Since": "أمس الساعة 22.10", "Late": "متأخر 2 أيام عمل", "Label": "Fatima",
+		"Refs": " (WOT-7K3M9Q, WOT-4H8P2R)", "Date": kb.FormatDate("ar", time.Date(2026, 12, 1, 0, 0, 0, 0, kb.Location())),
 	} {
 		data[k] = v
 	}

@@ -47,7 +47,7 @@ func TestLinkConfirmedPersonIsTheResident(t *testing.T) {
 	if out := s.say(person, "Wanneer komt u?", ""); out != nil {
 		t.Errorf("person's message answered by the bot: %+v", out)
 	}
-	e.waitText(fatima, "["+req.Ref+"] Inwoner: Wanneer komt u?")
+	e.waitText(fatima, "["+req.Ref+"] Inwoner Henk (Geld en schulden): Wanneer komt u?")
 	// Fatima answers: it reaches the person, not the registrant.
 	out := joined(s.say(fatima, "Morgen om tien uur.", ""))
 	if !strings.Contains(out, req.Ref) {
@@ -147,7 +147,7 @@ func TestChatCanBeReopened(t *testing.T) {
 	if out := s.say(resident, "Dinsdag", ""); out != nil {
 		t.Errorf("reply in a reopened chat answered: %+v", out)
 	}
-	e.waitText(fatima, "["+req.Ref+"] Inwoner: Dinsdag")
+	e.waitText(fatima, "["+req.Ref+"] Inwoner Anna (Geld en schulden): Dinsdag")
 
 	// The resident stops; Fatima reopens it from her private chat.
 	s.say(resident, "stop", "")
@@ -165,7 +165,7 @@ func TestChatCanBeReopened(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.say(resident, "Hallo weer", "")
-	e.waitText(fatima, "["+req.Ref+"] Inwoner: Hallo weer")
+	e.waitText(fatima, "["+req.Ref+"] Inwoner Anna (Geld en schulden): Hallo weer")
 	if e.gotText(jan, "Hallo weer") || e.gotText(resident, "Ik neem het over") {
 		t.Errorf("message reached the wrong person")
 	}
@@ -335,7 +335,7 @@ func TestCommandLineClaimAndCloseKeepPromises(t *testing.T) {
 	if _, err := r.Handle(ctx, bot.Inbound{Channel: "telegram", ChatID: a.ChatID, Msg: dialog.Message{Kind: dialog.KindText, Text: "Fijn, dank u"}}); err != nil {
 		t.Fatal(err)
 	}
-	e.waitText(jan, "["+a.Ref+"] Inwoner: Fijn, dank u")
+	e.waitText(jan, "["+a.Ref+"] Inwoner Anna (Geld en schulden): Fijn, dank u")
 
 	// A name without a Telegram id: the post says so, no chat is promised.
 	b, _ := e.posted(d)
@@ -389,7 +389,7 @@ func TestRepliesInTheWrongPlaceAreNotDropped(t *testing.T) {
 	// Fatima never started the bot: the resident's message falls back to the staff chat.
 	e.api.FailNextIn("sendMessage", fatima, 1000, 403, 0)
 	s.say(chatOf(a), "Hallo, is daar iemand?", "")
-	m := e.waitText(staffChat, "Inwoner: Hallo, is daar iemand?")
+	m := e.waitText(staffChat, "Inwoner Anna (Geld en schulden): Hallo, is daar iemand?")
 	// A photo as the reply: refused with the reason.
 	photo := groupReplyTo(fatima, "Fatima", m.MessageID, html.UnescapeString(m.Text), "")
 	photo.Message.ID = 7001

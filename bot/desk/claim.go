@@ -49,7 +49,11 @@ type Record struct {
 	ClosedAt    time.Time
 	RemUrgent   bool
 	RemDue      bool
-	Notify      string // "" (told or nothing to tell), "unreachable"
+	// RemLate is the date of the last overdue reminder, RemQuiet the claim
+	// whose check for contact ran (see store_reminders.go): a sweep skips
+	// what was done without asking Redis again.
+	RemLate, RemQuiet string
+	Notify            string // "" (told or nothing to tell), "unreachable"
 	// Stopped: the resident said "stop" to the chat; their messages go to
 	// the bot until staff reopen it.
 	Stopped bool
@@ -303,7 +307,8 @@ const groupWait = 5 * time.Second
 // limit needs: in their private chat with the bot, or, when the bot may not
 // write there (they never started it), as a reply to the post in the staff
 // chat, where a reply to it reaches the resident.
-func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, crisis bool) error {
+func (d *Desk) toStaff(ctx context.Context, rel *relay, rec *Record, text string, crisis bool) error {
+	msgID := rec.MsgID
 	if d.send == nil {
 		return fmt.Errorf("relay %s: no Telegram sender", rel.Ref)
 	}
@@ -318,7 +323,7 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 		id = "desk.relay.from_resident_crisis"
 	}
 	render := func(part string) string {
-		return d.t(id, map[string]any{"Ref": html.EscapeString(rel.Ref), "Text": html.EscapeString(part)})
+		return d.t(id, d.residentTag(rel, rec, part))
 	}
 	room := maxMessage - utf16Len(html.UnescapeString(render("")))
 	toGroup := rel.Staff == 0 // claimed on the command line by someone without a Telegram id
@@ -340,6 +345,24 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 		d.record(ctx, rel.ID, "resident", "", part)
 	}
 	return nil
+}
+
+// residentTag is the data of a resident's message to staff, escaped: the
+// reference, and beside it the first name of whoever writes (the person,
+// when they confirmed through their link and write from their own chat)
+// and the topic, so staff see at a glance whose message it is.
+func (d *Desk) residentTag(rel *relay, rec *Record, text string) map[string]any {
+	req := rec.Request
+	who := req.Name
+	if oc := req.OtherContact; oc != nil && oc.Channel == rel.Channel && oc.ChatID == rel.ChatID && req.OtherName != "" {
+		who = req.OtherName
+	}
+	first := "-"
+	if f := strings.Fields(who); len(f) > 0 {
+		first = f[0]
+	}
+	return map[string]any{"Ref": html.EscapeString(rel.Ref), "Who": html.EscapeString(first),
+		"Topic": html.EscapeString(d.topic(req.Topic)), "Text": html.EscapeString(text)}
 }
 
 // endRelay ends the relay of rel; false when it had ended already.

@@ -197,7 +197,7 @@ func TestRelay(t *testing.T) {
 	if out := say(resident, 2, "Dank u <3"); out != nil {
 		t.Errorf("relayed message answered by %+v", out)
 	}
-	e.waitText(fatima, "["+req.Ref+"] Inwoner: Dank u &lt;3")
+	e.waitText(fatima, "["+req.Ref+"] Inwoner Anna (Geld en schulden): Dank u &lt;3")
 	// A redelivered update is not relayed twice.
 	say(resident, 2, "Dank u <3")
 	// Staff member's private chat -> resident.

@@ -13,7 +13,8 @@
 //	                  created, entry, msg (staff message id), posting,
 //	                  posting_at, dup, claimed_by, claimed_name, claimed_at,
 //	                  closed_at, closed_by, rem_urgent, rem_due, notify,
-//	                  stopped (the resident said stop to the chat)
+//	                  stopped (the resident said stop to the chat),
+//	                  rem_danger, rem_late, rem_quiet (see store_reminders.go)
 //	ref:<ref>         the request id of a reference
 //	msg:<msg id>      the request id of a staff-chat message
 //	active            sorted set of open and claimed ids by creation time
@@ -32,8 +33,10 @@
 //	pace:<chat id>:hold until when Telegram said to wait (retry_after)
 //	rate:<prefix>pace:<chat id> the staff chat's pace (ratelimit.Pacer), shared
 //	                  by desks
+//	summary:<date>    the day's summary was posted (3 days)
 //
-// store.go owns these keys and every Redis command and script of the desk.
+// store.go owns these keys and every Redis command and script of the desk
+// (store_reminders.go those of the reminders and the summary).
 //
 // Exactly once: a request is acknowledged on the stream only after its post
 // succeeded, and a post is made only while the hash has no staff message id.
@@ -90,7 +93,7 @@ type Calendar interface {
 
 // Config says where the desk reads and posts. Zero values take the defaults noted.
 type Config struct {
-	Stream   string // the hand-off stream; default "wot:handoff"
+	Stream   string // the hand-off stream; default handoff.DefaultStream
 	Group    string // consumer group; default "staff"
 	Consumer string // this desk's name in the group; default host-pid
 	// DeadStream receives the entries of Stream that cannot be read;
@@ -108,11 +111,23 @@ type Config struct {
 	// MinIdle is how long an entry read by a desk must sit unacknowledged
 	// before another desk takes it over; default 30 s.
 	MinIdle time.Duration
-	// Retention is how long a closed request is kept; default 30 days.
+	// Retention is how long a closed request is kept; default
+	// dialog.DefaultRetentionDays.
 	Retention time.Duration
-	// UrgentReminder is when an unclaimed urgent or danger request is
-	// reminded; default 2 h.
+	// UrgentReminder is when an unclaimed urgent request is reminded;
+	// default 2 h. (A danger request is reminded every DangerReminder.)
 	UrgentReminder time.Duration
+	// DangerReminder is how often an unclaimed danger request is reminded,
+	// to the staff chat and privately to every staff member; default 30 min.
+	DangerReminder time.Duration
+	// WorkingHours is when reminders and the daily summary go out, on
+	// working days (STAFF_REMIND_HOURS); default 08:30-17:00. A reminder
+	// due outside them goes out at the next opening.
+	WorkingHours WorkingHours
+	// QuietDays is how many working days a claimed request may go without
+	// a message either way (or a note) before its claimer is reminded;
+	// default 2.
+	QuietDays int
 	// SweepEvery is how often reminders, notices and retention run; default 1 min.
 	SweepEvery time.Duration
 	Batch      int // entries per read; default 64
@@ -134,7 +149,7 @@ func (c *Config) defaults() {
 			*s = v
 		}
 	}
-	def(&c.Stream, "wot:handoff")
+	def(&c.Stream, handoff.DefaultStream)
 	def(&c.Group, "staff")
 	def(&c.DeadStream, handoff.DeadLetterStream(c.Stream))
 	def(&c.Prefix, DefaultPrefix)
@@ -149,9 +164,16 @@ func (c *Config) defaults() {
 		}
 	}
 	dur(&c.MinIdle, 30*time.Second)
-	dur(&c.Retention, 30*24*time.Hour)
+	dur(&c.Retention, dialog.DefaultRetentionDays*24*time.Hour)
 	dur(&c.UrgentReminder, 2*time.Hour)
 	dur(&c.SweepEvery, time.Minute)
+	dur(&c.DangerReminder, 30*time.Minute)
+	if c.WorkingHours.To <= c.WorkingHours.From {
+		c.WorkingHours = DefaultWorkingHours
+	}
+	if c.QuietDays <= 0 {
+		c.QuietDays = 2
+	}
 	if c.Batch <= 0 {
 		c.Batch = 64
 	}

@@ -21,7 +21,7 @@ import (
 // typed, no reference and no chat id becomes a label.
 type Metrics struct {
 	requests    *prometheus.CounterVec // by event: posted, claimed, closed, withdrawn
-	reminders   *prometheus.CounterVec // by kind: urgent, due
+	reminders   *prometheus.CounterVec // by kind: urgent, due, danger, late, quiet, summary
 	maybeTwice  prometheus.Counter
 	deadLetters prometheus.Counter
 	apiErrors   *prometheus.CounterVec // by kind, see errorKind
@@ -44,7 +44,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"event"}),
 		reminders: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wotbot_desk_reminders_total",
-			Help: "Reminders posted in the staff chat, by kind: urgent (unclaimed urgent or danger request), due (call-back date near).",
+			Help: "Reminders sent to staff, by kind: urgent (unclaimed urgent request), due (call-back date near), danger (unclaimed danger request, every 30 minutes), late (past the call-back date), quiet (claimed without contact, to the claimer), summary (the daily summary).",
 		}, []string{"kind"}),
 		maybeTwice: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wotbot_desk_posts_maybe_twice_total",
@@ -63,7 +63,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	for _, e := range []string{eventPosted, eventClaimed, eventClosed, eventWithdrawn} {
 		m.requests.WithLabelValues(e)
 	}
-	for _, k := range []string{reminderUrgent, reminderDue} {
+	for _, k := range []string{reminderUrgent, reminderDue, reminderDanger, reminderLate, reminderQuiet, reminderSummary} {
 		m.reminders.WithLabelValues(k)
 	}
 	// Without this the first "forbidden" of a run would only create its
@@ -83,6 +83,15 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 const (
 	reminderUrgent = "urgent"
 	reminderDue    = "due"
+	// reminderDanger: an unclaimed danger request, every DangerReminder.
+	reminderDanger = "danger"
+	// reminderLate: an unclaimed request past its call-back date, once a
+	// working day.
+	reminderLate = "late"
+	// reminderQuiet: a claimed request without contact, to its claimer.
+	reminderQuiet = "quiet"
+	// reminderSummary: the daily summary in the staff chat.
+	reminderSummary = "summary"
 )
 
 func (m *Metrics) request(event string) {

@@ -30,7 +30,7 @@ func TestHandOver(t *testing.T) {
 		t.Errorf("hand-over not on the post")
 	}
 	s.say(chatOf(req), "Wie helpt mij nu?", "")
-	e.waitText(jan, "["+req.Ref+"] Inwoner: Wie helpt mij nu?")
+	e.waitText(jan, "["+req.Ref+"] Inwoner Anna (Geld en schulden): Wie helpt mij nu?")
 	if e.gotText(fatima, "Wie helpt mij nu") {
 		t.Errorf("message after hand-over reached Fatima")
 	}

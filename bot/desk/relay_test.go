@@ -92,7 +92,9 @@ func TestStaffReplyReachesOnlyItsResident(t *testing.T) {
 				if out := s.say(chatOf(req), fmt.Sprintf("vraag %d", i), ""); out != nil {
 					t.Fatalf("relayed message answered: %+v", out)
 				}
-				m := e.waitText(fatima, fmt.Sprintf("[%s] Inwoner: vraag %d", req.Ref, i))
+				// Beside the reference: the resident's first name and topic.
+				m := e.waitText(fatima, fmt.Sprintf("[%s] Inwoner Bewoner%d (%s): vraag %d", req.Ref, i,
+					[]string{"Geld en schulden", "Wonen", "Zorg, beperking, hulp in huis"}[i%3], i))
 				tagged[i] = html.UnescapeString(m.Text)
 			}
 
@@ -240,7 +242,7 @@ func TestRelayLongMessagesAreSplit(t *testing.T) {
 		if n := utf16Len(text); n > telegramtest.MaxTextLen {
 			t.Errorf("part of %d UTF-16 units", n)
 		}
-		rest, ok := strings.CutPrefix(text, "["+req.Ref+"] Inwoner: ")
+		rest, ok := strings.CutPrefix(text, "["+req.Ref+"] Inwoner Anna (Geld en schulden): ")
 		if !ok {
 			rest, ok = strings.CutPrefix(text, "["+req.Ref+"] ")
 		}
@@ -284,7 +286,7 @@ func TestRelayTextIsCleaned(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.say(chatOf(req), "Betaal \u202eNAAR\u202c nu\a\x1b[31m rood", "")
-	m := e.waitText(fatima, "Inwoner: Betaal")
+	m := e.waitText(fatima, "Inwoner Anna (Geld en schulden): Betaal")
 	if strings.ContainsAny(m.Text, "\u202e\u202c\a\x1b") {
 		t.Errorf("resident text reached staff uncleaned: %q", m.Text)
 	}
@@ -307,7 +309,7 @@ func TestRelayFallbackReplyInGroup(t *testing.T) {
 	}
 	e.api.FailNextIn("sendMessage", fatima, 1000, 403, 0)
 	s.say(chatOf(req), "Hallo, is daar iemand?", "")
-	m := e.waitText(staffChat, "Inwoner: Hallo, is daar iemand?")
+	m := e.waitText(staffChat, "Inwoner Anna (Geld en schulden): Hallo, is daar iemand?")
 	d.HandleGroupUpdate(ctx, groupReplyTo(fatima, "Fatima", m.MessageID, html.UnescapeString(m.Text), "Ja, ik ben er."))
 	e.waitText(chatOf(req), "Fatima (WOT): Ja, ik ben er.")
 	// Someone else's reply to it is refused with a reason.

@@ -426,13 +426,13 @@ func (d *Desk) deliver(ctx context.Context, in bot.Inbound, rel *relay, rec *Rec
 		rel = &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: rec.ClaimedName, Staff: rec.ClaimedBy,
 			Channel: in.Channel, ChatID: in.ChatID, closed: true}
 	}
-	err := d.toStaff(ctx, rel, rec.MsgID, text, crisis)
+	err := d.toStaff(ctx, rel, rec, text, crisis)
 	if err != nil {
 		d.log.Warn("relay to staff", "ref", req.Ref, "err", err)
 	}
 	if crisis && rel.closed {
-		d.staffNote(ctx, rec.MsgID, d.t("desk.relay.from_resident_crisis", map[string]any{
-			"Ref": escape(req.Ref), "Text": escape(splitText(dialog.CleanText(text), maxMessage/2)[0])}))
+		d.staffNote(ctx, rec.MsgID, d.t("desk.relay.from_resident_crisis",
+			d.residentTag(rel, rec, splitText(dialog.CleanText(text), maxMessage/2)[0])))
 	}
 	switch {
 	case err != nil:

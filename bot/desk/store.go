@@ -124,6 +124,7 @@ func (s *store) load(ctx context.Context, id string) (*Record, error) {
 	r.ClosedAt = msTime(h["closed_at"])
 	r.Created = msTime(h["created"])
 	r.Entry = h["entry"]
+	r.RemLate, r.RemQuiet = h["rem_late"], h["rem_quiet"]
 	return r, nil
 }
 

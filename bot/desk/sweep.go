@@ -30,9 +30,20 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The records are loaded first: the day's summary counts them, and it
+	// goes out before the reminders of the morning.
+	var active []*Record
 	drop := func(id string) { d.store.dropActive(ctx, id) }
-	if err := d.store.eachRecord(ctx, ids, drop, func(rec *Record) error { return d.remind(ctx, rec, now) }); err != nil {
+	if err := d.store.eachRecord(ctx, ids, drop, func(rec *Record) error { active = append(active, rec); return nil }); err != nil {
 		errs = append(errs, err)
+	}
+	if err := d.dailySummary(ctx, active, now); err != nil {
+		errs = append(errs, err)
+	}
+	for _, rec := range active {
+		if err := d.remind(ctx, rec, now); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	pending, err := d.store.untoldIDs(ctx)
 	if err != nil {
@@ -69,15 +80,27 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// remind posts the reminders an unclaimed request is due: urgent and danger
-// ones UrgentReminder after they came in, every one on the working day
-// before its call-back date. Each reminder is posted once.
+// remind sends the reminders a request is due, in working hours only (one
+// due outside them goes at the next opening): an unclaimed danger request
+// every DangerReminder; an unclaimed urgent one UrgentReminder after it
+// came in; every unclaimed one on the working day before its call-back
+// date, and once every working day after it, saying how late; a claimed
+// one without contact after QuietDays, to its claimer. Each reminder is
+// sent once, whichever desk sends it.
 func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
-	if rec.Status != StatusOpen || rec.MsgID == 0 {
+	if rec.MsgID == 0 || !d.hours().open(now) {
 		return nil
 	}
+	switch {
+	case rec.Status == StatusClaimed:
+		return d.remindQuiet(ctx, rec, now)
+	case rec.Status != StatusOpen:
+		return nil
+	case rec.Request.Urgency == "danger":
+		return d.remindDanger(ctx, rec, now)
+	}
 	req := rec.Request
-	if (req.Urgency == "urgent" || req.Urgency == "danger") && !rec.RemUrgent && now.Sub(req.CreatedAt) >= d.cfg.UrgentReminder {
+	if req.Urgency == "urgent" && !rec.RemUrgent && now.Sub(req.CreatedAt) >= d.cfg.UrgentReminder {
 		ok, err := d.store.markReminded(ctx, rec.ID, "rem_urgent", now)
 		if err != nil {
 			return fmt.Errorf("remind %s: %w", req.Ref, err)
@@ -87,11 +110,19 @@ func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
 			d.m.reminder(reminderUrgent)
 			d.staffNote(ctx, rec.MsgID, d.t("desk.reminder.urgent", map[string]any{
 				"Ref": escape(req.Ref), "Urgency": escape(d.t("desk.urgency."+req.Urgency, nil)),
-				"Hours": int(d.cfg.UrgentReminder.Hours())}))
+				// The hours it waited: more than UrgentReminder when it
+				// came in near closing time.
+				"Hours": int(now.Sub(req.CreatedAt).Hours())}))
 		}
 	}
 	due, ok := d.due(req)
-	if !ok || rec.RemDue || now.Before(d.workdayBefore(due)) {
+	if !ok {
+		return nil
+	}
+	if d.hours().workdaysAfter(due, now) > 0 {
+		return d.remindLate(ctx, rec, due, now)
+	}
+	if rec.RemDue || now.Before(d.workdayBefore(due)) {
 		return nil
 	}
 	first, err := d.store.markReminded(ctx, rec.ID, "rem_due", now)
@@ -118,10 +149,14 @@ func (d *Desk) workdayBefore(due time.Time) time.Time {
 	return time.Date(y, m, dd, 0, 0, 0, 0, loc)
 }
 
-// workday reports whether day is a working day. The knowledge base counts
-// call-back dates in working days: the date counted from the day before
-// differs from the one counted from day exactly when day is one.
+// workday reports whether day is a working day, by the knowledge base's
+// calendar (its Workday). A calendar without one counts call-back dates in
+// working days: the date counted from the day before differs from the one
+// counted from day exactly when day is one.
 func (d *Desk) workday(day time.Time) bool {
+	if w, ok := d.cal.(interface{ Workday(time.Time) bool }); ok {
+		return w.Workday(day)
+	}
 	if d.cal == nil {
 		return day.Weekday() != time.Saturday && day.Weekday() != time.Sunday
 	}

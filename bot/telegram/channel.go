@@ -129,7 +129,7 @@ type Channel struct {
 
 // New builds a channel. It makes no network calls; Run does.
 func New(cfg Config, h bot.Handler, cat *locales.Catalog, opts ...Option) (*Channel, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("telegram config: %w", err)
 	}
 	if h == nil || cat == nil {

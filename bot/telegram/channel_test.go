@@ -691,28 +691,21 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnv(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		m := map[string]string{}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return func(k string) string { return m[k] }
-	}
+func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		name    string
-		getenv  func(string) string
+		cfg     Config
 		wantErr bool
 	}{
-		{"no token", env(), true},
-		{"polling", env(EnvToken, "1:x"), false},
-		{"webhook without secret", env(EnvToken, "1:x", EnvWebhookURL, "https://x.nl/hook"), true},
-		{"webhook with bad secret", env(EnvToken, "1:x", EnvWebhookURL, "https://x.nl/hook", EnvWebhookSecret, "a b"), true},
-		{"webhook", env(EnvToken, "1:x", EnvWebhookURL, "https://x.nl/hook", EnvWebhookSecret, "abc", EnvListenAddr, ":9000"), false},
-		{"bad api url", env(EnvToken, "1:x", EnvAPIURL, "localhost"), true},
+		{"no token", Config{}, true},
+		{"polling", Config{Token: "1:x"}, false},
+		{"webhook without secret", Config{Token: "1:x", WebhookURL: "https://x.nl/hook"}, true},
+		{"webhook with bad secret", Config{Token: "1:x", WebhookURL: "https://x.nl/hook", WebhookSecret: "a b"}, true},
+		{"webhook", Config{Token: "1:x", WebhookURL: "https://x.nl/hook", WebhookSecret: "abc", ListenAddr: ":9000"}, false},
+		{"bad api url", Config{Token: "1:x", APIURL: "localhost"}, true},
 	}
 	for _, tt := range tests {
-		_, err := ConfigFromEnv(tt.getenv)
+		err := tt.cfg.Validate()
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err %v, want error %v", tt.name, err, tt.wantErr)
 		}
