@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -212,8 +213,13 @@ func TestErrorKind(t *testing.T) {
 		{&botapi.Error{Status: 200, Err: fmt.Errorf("%w: <html>", botapi.ErrDecode)}, "decode"},
 		{errors.New("something else"), "other"},
 	} {
-		if got := errorKind(tc.err); got != tc.want {
+		got := errorKind(tc.err)
+		if got != tc.want {
 			t.Errorf("errorKind(%v) = %s, want %s", tc.err, got, tc.want)
+		}
+		// Every kind starts at zero on /metrics (the alert needs it).
+		if !slices.Contains(apiErrorKinds, got) {
+			t.Errorf("kind %s is not in apiErrorKinds", got)
 		}
 	}
 }

@@ -3,8 +3,11 @@
 // (dashboard.json). The rules are loaded with Prometheus's own rule parser,
 // every expression is parsed as PromQL, and every metric they name must be
 // registered by the code, so a typo fails CI instead of an alert that never
-// fires. The package holds tests only: the Prometheus module is needed by
-// them, never by the wotbot binary.
+// fires. alerts_eval_test.go then evaluates every rule with Prometheus's
+// PromQL engine over series scraped from desk and replica runs (worlds,
+// world_test.go; the in-memory storage and rule evaluation are in
+// promstore_test.go). The package holds tests only: the Prometheus module is
+// needed by them, never by the wotbot binary.
 package deploy_test
 
 import (
@@ -145,7 +148,7 @@ func checkSelectors(errorf func(string, ...any), ms metrics, where, expr string)
 	return names
 }
 
-var promql = parser.NewParser(parser.Options{})
+var promqlParser = parser.NewParser(parser.Options{})
 
 type selector struct {
 	name   string
@@ -155,7 +158,7 @@ type selector struct {
 // selectors parses expr and returns the metrics it selects, with the labels
 // it matches on.
 func selectors(errorf func(string, ...any), where, expr string) []selector {
-	e, err := promql.ParseExpr(expr)
+	e, err := promqlParser.ParseExpr(expr)
 	if err != nil {
 		errorf("%s: expression does not parse: %v\n%s", where, err, expr)
 		return nil
@@ -185,7 +188,7 @@ func selectors(errorf func(string, ...any), where, expr string) []selector {
 }
 
 func TestAlertRules(t *testing.T) {
-	groups, errs := rulefmt.ParseFile("alerts.yml", false, model.LegacyValidation, promql, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	groups, errs := rulefmt.ParseFile("alerts.yml", false, model.LegacyValidation, promqlParser, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, err := range errs {
 		t.Error(err)
 	}
