@@ -69,7 +69,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	// Without this the first "forbidden" of a run would only create its
 	// series, and WotDeskBotAPIFailing (increase over 15 minutes) would not
 	// see it (cmd/wotbot/deploy TestAlertStaffChatFailing).
-	for _, k := range apiErrorKinds {
+	for _, k := range botapi.Kinds() {
 		m.apiErrors.WithLabelValues(k)
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.reminders, m.maybeTwice, m.deadLetters, m.apiErrors} {
@@ -123,10 +123,6 @@ func (m *Metrics) apiError(err error) {
 		m.apiErrors.WithLabelValues(errorKind(err)).Inc()
 	}
 }
-
-// apiErrorKinds are the values errorKind returns (botapi.Error.Kind).
-var apiErrorKinds = []string{"rate_limited", "forbidden", "bad_request", "unauthorized", "not_found", "conflict",
-	"server", "network", "decode", "other"}
 
 // errorKind sorts a Bot API error into a small fixed set, for the label
 // (botapi.Error.Kind).

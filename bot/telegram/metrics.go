@@ -29,12 +29,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wotbot_telegram_errors_total",
-			Help: "Errors, by operation (handle, send, answer, edit, poll, webhook, commands, mark).",
+			Help: "Errors, by operation (handle, send, answer, edit, option, poll, inbox, webhook, webhook_auth, commands, mark, rate_limit).",
 		}, []string{"op"}),
 		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wotbot_telegram_rate_limited_total",
 			Help: "Messages dropped because a chat sent more than the limit in the window.",
 		}),
+	}
+	// Every operation starts at 0: an alert on increase() would miss a
+	// series' first error otherwise (WotReplicaHandleErrors).
+	for _, op := range []string{"handle", "send", "answer", "edit", "option", "poll", "inbox", "webhook", "webhook_auth", "commands", "mark", "rate_limit"} {
+		m.errors.WithLabelValues(op)
 	}
 	for _, c := range []prometheus.Collector{m.updates, m.latency, m.errors, m.rateLimited} {
 		if err := reg.Register(c); err != nil {

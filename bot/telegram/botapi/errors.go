@@ -96,31 +96,42 @@ func (e *Error) Unwrap() []error {
 	return out
 }
 
-// Kind names the error for a metric label: rate_limited, forbidden,
-// bad_request, unauthorized, not_found, conflict, server, network, decode
-// or other.
+// kindNames names each kind for a metric label, in a fixed order.
+var kindNames = []struct {
+	kind error
+	name string
+}{
+	{ErrTooManyRequests, "rate_limited"},
+	{ErrForbidden, "forbidden"},
+	{ErrBadRequest, "bad_request"},
+	{ErrUnauthorized, "unauthorized"},
+	{ErrNotFound, "not_found"},
+	{ErrConflict, "conflict"},
+	{ErrServer, "server"},
+	{ErrNetwork, "network"},
+	{ErrDecode, "decode"},
+}
+
+// Kind names the error for a metric label: one of Kinds.
 func (e *Error) Kind() string {
-	switch e.kind() {
-	case ErrTooManyRequests:
-		return "rate_limited"
-	case ErrForbidden:
-		return "forbidden"
-	case ErrBadRequest:
-		return "bad_request"
-	case ErrUnauthorized:
-		return "unauthorized"
-	case ErrNotFound:
-		return "not_found"
-	case ErrConflict:
-		return "conflict"
-	case ErrServer:
-		return "server"
-	case ErrNetwork:
-		return "network"
-	case ErrDecode:
-		return "decode"
+	k := e.kind()
+	for _, n := range kindNames {
+		if n.kind == k {
+			return n.name
+		}
 	}
 	return "other"
+}
+
+// Kinds lists every value Kind returns, so that a counter labelled by kind
+// can start each at 0 (an alert on increase() misses a series' first
+// error otherwise).
+func Kinds() []string {
+	out := make([]string, 0, len(kindNames)+1)
+	for _, n := range kindNames {
+		out = append(out, n.name)
+	}
+	return append(out, "other")
 }
 
 // statusKind is the kind of a Bot API error code (an HTTP status).
