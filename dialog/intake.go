@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wotschiedam/wotbot/knowledge/label"
 )
 
 const (
@@ -338,7 +340,7 @@ func (t *turn) intakeText(txt string, c Classification) {
 		if t.knowledgeQuestion(c) {
 			return
 		}
-		if c.Intent == "register_self" || c.Intent == "register_other" {
+		if c.Intent == label.RegisterSelf || c.Intent == label.RegisterOther {
 			t.say(t.tr("intake.already", nil), nil)
 		} else {
 			t.say(t.tr("choose.option", nil), nil)
