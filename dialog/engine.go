@@ -385,14 +385,6 @@ func (t *turn) interruptsForCrisis(c Classification) bool {
 	return c.Keyword
 }
 
-func isFreeTextStep(s Step) bool {
-	switch s {
-	case StepOtherName, StepDescription, StepName, StepPhone:
-		return true
-	}
-	return false
-}
-
 // crisis answers a crisis message: the safety numbers, every time one
 // arrives, then the open question again.
 func (t *turn) crisis(lang string) {
@@ -657,7 +649,9 @@ func (t *turn) validOption(data string) bool {
 	case "clarify":
 		return !t.inIntake() && slices.Contains(t.s.Offered, data)
 	case "edit":
-		return t.s.Step == StepConfirm && t.s.Intake.Editing
+		// Only an answer this intake has: a button left from before "for
+		// someone else" became "for myself" must not ask for a name again.
+		return t.s.Step == StepConfirm && t.s.Intake.Editing && slices.Contains(t.editOptions(), data)
 	}
 	if !t.inIntake() || Step(kind) != t.s.Step {
 		return false
@@ -665,12 +659,7 @@ func (t *turn) validOption(data string) bool {
 	if t.s.Step == StepConfirm && t.s.Intake.Editing {
 		return false
 	}
-	for _, d := range stepOptions[t.s.Step] {
-		if d == data {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(stepOptions(t.s.Step), data)
 }
 
 func (t *turn) option(data string) {
@@ -740,27 +729,4 @@ func (t *turn) reask() {
 		return
 	}
 	t.ask()
-}
-
-func (t *turn) progress() (int, int) {
-	path := []Step{StepTopic, StepDescription, StepUrgency, StepName, StepPhone, StepLocation, StepPrivacyConsent, StepConfirm}
-	if t.s.Intake.ForOther {
-		path = append([]Step{StepWho, StepOtherConsent, StepConsentMethod, StepOtherName}, path...)
-	} else {
-		path = append([]Step{StepWho}, path...)
-	}
-	for i, s := range path {
-		if s == t.s.Step {
-			return i + 1, len(path)
-		}
-	}
-	return 1, len(path)
-}
-
-func isOptionStep(s Step) bool {
-	switch s {
-	case StepWho, StepOtherConsent, StepConsentMethod, StepTopic, StepUrgency, StepLocation, StepPrivacyConsent, StepConfirm, StepOtherConfirm:
-		return true
-	}
-	return false
 }
