@@ -90,7 +90,7 @@ func Parse(data []byte) ([]Example, error) {
 	}
 	var exs []Example
 	for _, d := range doc {
-		if !slices.Contains(Labels, d.Intent) {
+		if !label.Known(d.Intent) {
 			return nil, fmt.Errorf("unknown intent %q", d.Intent)
 		}
 		for i, list := range [][]string{d.NL, d.EN, d.TR, d.AR, d.PL} {
