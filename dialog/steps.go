@@ -6,8 +6,9 @@ import "slices"
 // asked; the step after a question, the progress shown by /help, the edit
 // menu at confirm, which options are valid and which question is asked are
 // all read from it. A new step is one row here, its sentences in locales
-// (ask.<step>, stepname.<step>, opt.<step>.<value>), what choose or intakeText
-// does with the answer, and a transcript.
+// (ask.<step>, stepname.<step>, opt.<step>.<value>, opt.edit.<step>; a test
+// checks them), its field in Intake with what choose or intakeText does with
+// the answer, and a transcript.
 var intakeSteps = []stepSpec{
 	{
 		step:     StepWho,
