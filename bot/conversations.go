@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/held"
 	"github.com/wotschiedam/wotbot/bot/session"
 	"github.com/wotschiedam/wotbot/dialog"
@@ -50,8 +51,8 @@ type SessionStore interface {
 }
 
 // ErrKept wraps a Queue error when the request could not be handed off now
-// but is kept safely (on local disk) and will be, once.
-var ErrKept = errors.New("request kept in the outbox")
+// but is kept safely (on local disk) and will be, once (handoff.Outbox).
+var ErrKept = handoff.ErrKept
 
 // DeliveryLog remembers which turn's replies reached the resident, so that a
 // redelivered update gets its replies again only when they were lost.

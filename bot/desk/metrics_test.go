@@ -165,10 +165,10 @@ func TestMetricsMaybeTwice(t *testing.T) {
 	e := newMetricsEnv(t)
 	req := e.enqueue(e.request())
 	// A desk that died after sending left its posting mark.
-	if err := e.d.ensureGroup(context.Background()); err != nil {
+	if err := e.d.store.ensureGroup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.rdb.HSet(context.Background(), e.d.key("req", req.ID), "status", StatusOpen, "ref", req.Ref,
+	e.rdb.HSet(context.Background(), e.d.store.reqKey(req.ID), "status", StatusOpen, "ref", req.Ref,
 		"posting", "dead", "posting_at", e.clock.Now().Add(-time.Hour).UnixMilli())
 	run(t, e.d)
 	if p := e.waitPosts(1, 5*time.Second)[0]; !strings.Contains(p.Text, "twee keer") {
@@ -220,7 +220,7 @@ func TestMetricsRedisDown(t *testing.T) {
 	e := newMetricsEnv(t)
 	bad := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	defer bad.Close()
-	e.d.rdb = bad
+	e.d.store.rdb = bad
 	if got := e.value("wotbot_desk_unclaimed_requests", "urgency=normal"); got != -1 {
 		t.Errorf("unclaimed gauge with Redis down = %v, want it left out", got)
 	}
@@ -236,10 +236,10 @@ func BenchmarkStateScrape(b *testing.B) {
 	for range 1000 {
 		r := e.request(func(r *dialog.Request) { r.Urgency = "urgent" })
 		raw, _ := json.Marshal(r)
-		if err := d.rdb.HSet(ctx, d.key("req", r.ID), "status", StatusOpen, "ref", r.Ref, "json", string(raw)).Err(); err != nil {
+		if err := e.rdb.HSet(ctx, d.store.reqKey(r.ID), "status", StatusOpen, "ref", r.Ref, "json", string(raw)).Err(); err != nil {
 			b.Fatal(err)
 		}
-		d.rdb.ZAdd(ctx, d.key("active"), redis.Z{Score: float64(r.CreatedAt.UnixMilli()), Member: r.ID})
+		e.rdb.ZAdd(ctx, d.store.activeKey(), redis.Z{Score: float64(r.CreatedAt.UnixMilli()), Member: r.ID})
 	}
 	b.ResetTimer()
 	for b.Loop() {

@@ -3,7 +3,6 @@ package desk
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,7 +105,7 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 // The reference is returned too, for a message that names a request that
 // is no longer kept.
 func (d *Desk) requestOfGroupMessage(ctx context.Context, m *models.Message) (id, ref string) {
-	if id, err := d.rdb.Get(ctx, d.key("msg", strconv.Itoa(m.ID))).Result(); err == nil {
+	if id, ok := d.store.idOfPost(ctx, m.ID); ok {
 		return id, ""
 	}
 	refs := refsOfReplied(m.Text)
@@ -199,7 +198,7 @@ func (d *Desk) closeFromChat(ctx context.Context, cq *models.CallbackQuery, ref 
 	if !ok {
 		return
 	}
-	first, err := d.rdb.SetNX(ctx, d.key("closeask", id, strconv.FormatInt(cq.From.ID, 10)), 1, closeConfirm).Result()
+	first, err := d.store.askClose(ctx, id, cq.From.ID, closeConfirm)
 	if err != nil {
 		d.toast(ctx, cq.ID, d.t("desk.claim.failed", nil))
 		return
@@ -217,7 +216,7 @@ func (d *Desk) closeFromChat(ctx context.Context, cq *models.CallbackQuery, ref 
 		d.toast(ctx, cq.ID, d.t("desk.claim.failed", nil))
 		return
 	}
-	d.rdb.Del(ctx, d.key("closeask", id, strconv.FormatInt(cq.From.ID, 10)))
+	d.store.clearCloseAsk(ctx, id, cq.From.ID)
 	d.toast(ctx, cq.ID, d.t("desk.close.done", map[string]any{"Ref": rec.Request.Ref}))
 }
 
@@ -353,7 +352,7 @@ func (r *Router) stop(ctx context.Context, in bot.Inbound, rel *relay) ([]dialog
 	}
 	if ended {
 		d.log.Info("relay ended by resident", "ref", rel.Ref)
-		if err := d.rdb.HSet(ctx, d.key("req", rel.ID), "stopped", "1").Err(); err != nil {
+		if err := d.store.markStopped(ctx, rel.ID); err != nil {
 			d.log.Warn("record stop", "ref", rel.Ref, "err", err)
 		}
 		if d.send != nil {
@@ -379,7 +378,7 @@ const askTTL = time.Hour
 // about, with the topics as buttons.
 func (d *Desk) askWhich(ctx context.Context, in bot.Inbound, cands []*Record, text string) []dialog.Reply {
 	lang := cands[0].Request.Language
-	if err := d.rdb.Set(ctx, d.key("ask", in.Channel, in.ChatID), text, askTTL).Err(); err != nil {
+	if err := d.store.keepAsk(ctx, in.Channel, in.ChatID, text, askTTL); err != nil {
 		d.log.Warn("keep message for choice", "err", err)
 		return []dialog.Reply{{Text: d.cat.T(lang, "desk.relay.not_delivered", d.facts)}}
 	}
@@ -406,7 +405,7 @@ func (r *Router) chosen(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 			Msg: dialog.Message{Kind: dialog.KindText, Text: "/help"}})
 	}
 	rec := cands[i]
-	text, err := d.rdb.GetDel(ctx, d.key("ask", in.Channel, in.ChatID)).Result()
+	text, err := d.store.takeAsk(ctx, in.Channel, in.ChatID)
 	if err != nil || text == "" {
 		return []dialog.Reply{{Text: d.cat.T(rec.Request.Language, "desk.relay.ask_again", nil)}}, nil
 	}
@@ -457,7 +456,7 @@ func (d *Desk) firstTime(ctx context.Context, in bot.Inbound) bool {
 	if in.Seq <= 0 {
 		return true
 	}
-	ok, err := d.rdb.SetNX(ctx, d.key("seen", in.Channel, in.ChatID, strconv.FormatInt(in.Seq, 10)), 1, 24*time.Hour).Result()
+	ok, err := d.store.firstSeen(ctx, in.Channel, in.ChatID, in.Seq, 24*time.Hour)
 	return err != nil || ok
 }
 
@@ -500,23 +499,19 @@ func (d *Desk) fromStaffPrivate(ctx context.Context, uid int64, rels []openRelay
 // this chat and did not stop the chat themselves: their messages go to
 // staff even when no chat is open.
 func (d *Desk) claimedOfResident(ctx context.Context, channel, chatID string) ([]*Record, error) {
-	ids, err := d.rdb.SMembers(ctx, d.key("chat", channel, chatID)).Result()
+	ids, err := d.store.chatIDs(ctx, channel, chatID)
 	if err != nil {
-		return nil, fmt.Errorf("requests of chat: %w", err)
+		return nil, err
 	}
 	var out []*Record
-	for _, id := range ids {
-		rec, err := d.Load(ctx, id)
-		if errors.Is(err, ErrUnknown) {
-			continue
+	err = d.store.eachRecord(ctx, ids, nil, func(rec *Record) error {
+		if ch, chat := residentChat(rec.Request); rec.Status == StatusClaimed && !rec.Stopped && ch == channel && chat == chatID {
+			out = append(out, rec)
 		}
-		if err != nil {
-			return nil, err
-		}
-		if ch, chat := residentChat(rec.Request); rec.Status != StatusClaimed || rec.Stopped || ch != channel || chat != chatID {
-			continue
-		}
-		out = append(out, rec)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b *Record) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	return out, nil
