@@ -78,7 +78,7 @@ func (t *turn) askHeld(c *Confirming) {
 	if nameProblem(normalizeName(c.RegistrantName)) != "" {
 		id = "other_confirm.ask.anonymous"
 	}
-	t.say(t.tr(id, t.confirmData(c)), stepOptions[StepOtherConfirm])
+	t.say(t.tr(id, t.confirmData(c)), heldStep.options)
 }
 
 // answerHeld records the registered person's own answer.

@@ -10,25 +10,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wotschiedam/wotbot/knowledge/label"
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-// Classification is what the intent classifier made of a message.
-type Classification struct {
-	Intent     string
-	Confidence float64
-	Lang       string // "nl", "en", "tr", "ar", "pl", or "" when the text does not tell
-	// Keyword is set when a crisis phrase matched, not only the model's
-	// guess: only that may interrupt a free-text answer.
-	Keyword bool
-	// Distress is set when the message shows distress that is not an
-	// emergency ("ik trek het niet meer"): the answer adds a calm line
-	// with 113.
-	Distress bool
-	// Alternatives, when set, are the intents (Intent first) the classifier
-	// cannot choose between; the bot asks which one is meant.
-	Alternatives []string
-}
+// Classification is what the intent classifier made of a message. It is
+// declared next to the intent labels, so the classifier does not depend on
+// the dialog.
+type Classification = label.Classification
 
 // Classifier labels a resident's message with an intent.
 type Classifier interface {
@@ -302,7 +291,7 @@ func (t *turn) label(data string) string {
 // answer adds a knowledge-base answer. Privacy is answered by the engine:
 // what the bot keeps and for how long comes from its configuration.
 func (t *turn) answer(intent, question string, options []string) {
-	if intent == "privacy" {
+	if intent == label.Privacy {
 		// "delete my data" is a privacy question too: the button starts /vergeet.
 		t.say(t.tr("privacy.more", t.privacyData()), append([]string{"forget:ask"}, options...))
 		// A channel that keeps more says so (the web chat keeps the
@@ -349,7 +338,7 @@ func (t *turn) text(raw string) {
 	}
 	c := t.e.Classifier.Classify(txt)
 	t.class = &c
-	if c.Intent == "crisis" && t.s.Step == StepDescription && t.s.Intake != nil {
+	if c.Intent == label.Crisis && t.s.Step == StepDescription && t.s.Intake != nil {
 		// A story about violence is the answer to this question: keep it,
 		// and show the safety numbers once if this intake has not yet.
 		if c.Keyword && t.s.Intake.CrisisShown == "" {
@@ -361,7 +350,7 @@ func (t *turn) text(raw string) {
 		t.intakeText(txt, c)
 		return
 	}
-	if c.Intent == "crisis" && t.interruptsForCrisis(c) {
+	if c.Intent == label.Crisis && t.interruptsForCrisis(c) {
 		t.crisis(c.Lang)
 		return
 	}
@@ -398,14 +387,6 @@ func (t *turn) interruptsForCrisis(c Classification) bool {
 	return c.Keyword
 }
 
-func isFreeTextStep(s Step) bool {
-	switch s {
-	case StepOtherName, StepDescription, StepName, StepPhone:
-		return true
-	}
-	return false
-}
-
 // crisis answers a crisis message: the safety numbers, every time one
 // arrives, then the open question again.
 func (t *turn) crisis(lang string) {
@@ -425,14 +406,14 @@ func (t *turn) safety(lang string) {
 	t.numbersShown = true
 	switch {
 	case lang == "" || lang == t.s.Lang:
-		t.answer("crisis", "", nil)
+		t.answer(label.Crisis, "", nil)
 	case !t.s.LangChosen:
 		t.s.Lang = lang
-		t.answer("crisis", "", nil)
+		t.answer(label.Crisis, "", nil)
 	default:
 		// A chosen language stays for the rest, but the numbers come in the
 		// language the message was written in.
-		t.say(t.e.Knowledge.Answer("crisis", lang, "", t.now), nil)
+		t.say(t.e.Knowledge.Answer(label.Crisis, lang, "", t.now), nil)
 	}
 	if t.s.Intake != nil {
 		t.s.Intake.CrisisShown = t.s.Step
@@ -449,8 +430,8 @@ func (t *turn) safetyOnce() {
 
 // knowledgeIntents are the intents answered from the knowledge base.
 var knowledgeIntents = map[string]bool{
-	"about": true, "for_whom": true, "what_help": true, "opening_hours": true, "contact": true,
-	"procedure": true, "costs": true, "privacy": true, "client_support": true, "human": true,
+	label.About: true, label.ForWhom: true, label.WhatHelp: true, label.OpeningHours: true, label.Contact: true,
+	label.Procedure: true, label.Costs: true, label.Privacy: true, label.ClientSupport: true, label.Human: true,
 }
 
 // areaTeller is what a knowledge base may also do: tell a resident who
@@ -466,13 +447,13 @@ const distressSure = 0.6
 
 // askingIntents are the intents that ask something the bot can answer.
 var askingIntents = map[string]bool{
-	"about": true, "for_whom": true, "what_help": true, "opening_hours": true, "contact": true,
-	"procedure": true, "costs": true, "privacy": true, "client_support": true, "human": true,
-	"register_self": true, "register_other": true,
+	label.About: true, label.ForWhom: true, label.WhatHelp: true, label.OpeningHours: true, label.Contact: true,
+	label.Procedure: true, label.Costs: true, label.Privacy: true, label.ClientSupport: true, label.Human: true,
+	label.RegisterSelf: true, label.RegisterOther: true,
 }
 
 func (t *turn) idle(txt string, c Classification) {
-	if c.Intent == "register_self" || c.Intent == "register_other" {
+	if c.Intent == label.RegisterSelf || c.Intent == label.RegisterOther {
 		if at, ok := t.e.Knowledge.(areaTeller); ok {
 			if other := at.OtherArea(t.s.Lang, txt); other != "" {
 				t.say(other, nil) // before they register with the wrong team
@@ -485,13 +466,13 @@ func (t *turn) idle(txt string, c Classification) {
 	}
 	unsure := c.Confidence < distressSure || !askingIntents[c.Intent] || !t.e.keywords.asksSomething(txt)
 	switch {
-	case c.Distress && t.e.Knowledge.Aspect("what_help", txt) != "" && unsure:
+	case c.Distress && t.e.Knowledge.Aspect(label.WhatHelp, txt) != "" && unsure:
 		// "ik trek het niet meer met de schulden": the help with that topic.
-		t.respond(txt, "what_help", false)
+		t.respond(txt, label.WhatHelp, false)
 	case c.Distress && unsure:
 		// Distress with no clear question in it: a kind word and the offer,
 		// not a guess at what it asks ("kost u niets").
-		t.offer("register_self", t.tr("distress.answer", nil))
+		t.offer(label.RegisterSelf, t.tr("distress.answer", nil))
 	default:
 		t.respond(txt, c.Intent, false)
 	}
@@ -526,7 +507,7 @@ func (t *turn) command(txt string) {
 	case "taal", "language", "lang":
 		t.language(arg)
 	case "privacy":
-		t.answer("privacy", "", nil)
+		t.answer(label.Privacy, "", nil)
 		t.reask()
 	case "vergeet", "forget":
 		// "/vergeet ja" confirms in one message: while a staff member chats
@@ -670,7 +651,9 @@ func (t *turn) validOption(data string) bool {
 	case "clarify":
 		return !t.inIntake() && slices.Contains(t.s.Offered, data)
 	case "edit":
-		return t.s.Step == StepConfirm && t.s.Intake.Editing
+		// Only an answer this intake has: a button left from before "for
+		// someone else" became "for myself" must not ask for a name again.
+		return t.s.Step == StepConfirm && t.s.Intake.Editing && slices.Contains(t.editOptions(), data)
 	}
 	if !t.inIntake() || Step(kind) != t.s.Step {
 		return false
@@ -678,12 +661,7 @@ func (t *turn) validOption(data string) bool {
 	if t.s.Step == StepConfirm && t.s.Intake.Editing {
 		return false
 	}
-	for _, d := range stepOptions[t.s.Step] {
-		if d == data {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(stepOptions(t.s.Step), data)
 }
 
 func (t *turn) option(data string) {
@@ -727,8 +705,9 @@ func (t *turn) menu(item string) {
 	case "reg_other":
 		t.startIntake(true, true)
 	case "hours":
-		t.answer("opening_hours", "", shortMenu)
-	case "contact", "for_whom", "costs", "procedure", "human":
+		t.answer(label.OpeningHours, "", shortMenu)
+	case label.Contact, label.ForWhom, label.Costs, label.Procedure, label.Human:
+		// These menu items are named after the intent they answer.
 		t.answer(item, "", shortMenu)
 	default:
 		t.say(t.tr("menu.title", nil), fullMenu)
@@ -752,27 +731,4 @@ func (t *turn) reask() {
 		return
 	}
 	t.ask()
-}
-
-func (t *turn) progress() (int, int) {
-	path := []Step{StepTopic, StepDescription, StepUrgency, StepName, StepPhone, StepLocation, StepPrivacyConsent, StepConfirm}
-	if t.s.Intake.ForOther {
-		path = append([]Step{StepWho, StepOtherConsent, StepConsentMethod, StepOtherName}, path...)
-	} else {
-		path = append([]Step{StepWho}, path...)
-	}
-	for i, s := range path {
-		if s == t.s.Step {
-			return i + 1, len(path)
-		}
-	}
-	return 1, len(path)
-}
-
-func isOptionStep(s Step) bool {
-	switch s {
-	case StepWho, StepOtherConsent, StepConsentMethod, StepTopic, StepUrgency, StepLocation, StepPrivacyConsent, StepConfirm, StepOtherConfirm:
-		return true
-	}
-	return false
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wotschiedam/wotbot/knowledge/label"
 )
 
 const (
@@ -41,60 +43,42 @@ func Ref(id string) string {
 	return "WOT-" + r[:6]
 }
 
-// ask asks the question of the current step.
+// ask asks the question of the current step (see intakeSteps).
 func (t *turn) ask() {
-	if c := t.s.Confirming; c != nil && t.s.Step == StepOtherConfirm {
-		t.askHeld(c)
-		return
+	in := t.s.Intake
+	sp, ok := specOf(t.s.Step)
+	switch {
+	case !ok: // no question is open
+	case t.s.Step == StepOtherConfirm:
+		if c := t.s.Confirming; c != nil {
+			t.askHeld(c)
+		}
+	case t.s.Step == StepPhone:
+		t.askPhone()
+	case t.s.Step == StepPrivacyConsent:
+		t.say(t.privacyText(), sp.options)
+	case t.s.Step == StepConfirm && in.Editing:
+		t.say(t.tr("ask.edit", nil), t.editOptions())
+	case t.s.Step == StepConfirm:
+		t.say(t.summary(), sp.options)
+	default:
+		t.say(t.tr(sp.questionID(in), map[string]any{"Other": in.OtherName}), sp.options)
 	}
+}
+
+// askPhone asks for a phone number. For someone else, a typed number is the
+// person's, unless the registrant asks to be called: the contact person must
+// know whom they call.
+func (t *turn) askPhone() {
 	in := t.s.Intake
 	data := map[string]any{"Other": in.OtherName}
-	other := ""
-	if in.ForOther {
-		other = ".other"
-	}
-	switch t.s.Step {
-	case StepWho:
-		t.say(t.tr("ask.who", nil), stepOptions[StepWho])
-	case StepOtherConsent:
-		t.say(t.tr("ask.other_consent", nil), stepOptions[StepOtherConsent])
-	case StepConsentMethod:
-		t.say(t.tr("ask.consent_method", nil), stepOptions[StepConsentMethod])
-	case StepOtherName:
-		t.say(t.tr("ask.other_name", nil), nil)
-	case StepTopic:
-		t.say(t.tr("ask.topic"+other, data), stepOptions[StepTopic])
-	case StepDescription:
-		if in.ForOther && in.ConsentMethod == "link" {
-			other += ".link" // they will read it: say so before they write
-		}
-		t.say(t.tr("ask.description"+other, data), nil)
-	case StepUrgency:
-		t.say(t.tr("ask.urgency", nil), stepOptions[StepUrgency])
-	case StepName:
-		t.say(t.tr("ask.name"+other, nil), nil)
-	case StepPhone:
-		if in.ForOther {
-			// A typed number is the person's, unless the registrant asks to
-			// be called: the contact person must know whom they call.
-			if in.PhoneOf == "registrant" {
-				t.say(t.tr("ask.phone.other.registrant", data), []string{"phone_of:person", "phone:chat"})
-				return
-			}
-			t.say(t.tr("ask.phone.other", data), []string{"phone_of:registrant", "phone:chat"})
-			return
-		}
-		t.say(t.tr("ask.phone", data), stepOptions[StepPhone])
-	case StepLocation:
-		t.say(t.tr("ask.location"+other, data), stepOptions[StepLocation])
-	case StepPrivacyConsent:
-		t.say(t.privacyText(), stepOptions[StepPrivacyConsent])
-	case StepConfirm:
-		if in.Editing {
-			t.say(t.tr("ask.edit", nil), t.editOptions())
-			return
-		}
-		t.say(t.summary(), stepOptions[StepConfirm])
+	switch {
+	case !in.ForOther:
+		t.say(t.tr("ask.phone", data), stepOptions(StepPhone))
+	case in.PhoneOf == "registrant":
+		t.say(t.tr("ask.phone.other.registrant", data), []string{"phone_of:person", "phone:chat"})
+	default:
+		t.say(t.tr("ask.phone.other", data), []string{"phone_of:registrant", "phone:chat"})
 	}
 }
 
@@ -160,17 +144,6 @@ func (t *turn) textVersion() string {
 	return t.s.Lang + "-" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:8])
 }
 
-func (t *turn) editOptions() []string {
-	var out []string
-	for _, f := range editFields {
-		if (f == StepOtherName || f == StepConsentMethod) && !t.s.Intake.ForOther {
-			continue
-		}
-		out = append(out, "edit:"+string(f))
-	}
-	return out
-}
-
 func (t *turn) summary() string {
 	in := t.s.Intake
 	var b strings.Builder
@@ -207,64 +180,6 @@ func (t *turn) summary() string {
 // sensitive reports whether someone at home seeing the chat or a visit
 // could put the resident at risk: danger, or domestic violence.
 func (in *Intake) sensitive() bool { return in.Urgency == "danger" || in.Topic == "violence" }
-
-// next is the step after s, given the answers so far.
-func next(s Step, in *Intake) Step {
-	switch s {
-	case StepWho:
-		if in.ForOther {
-			return StepOtherConsent
-		}
-		return StepTopic
-	case StepOtherConsent:
-		return StepConsentMethod
-	case StepConsentMethod:
-		return StepOtherName
-	case StepOtherName:
-		return StepTopic
-	case StepTopic:
-		return StepDescription
-	case StepDescription:
-		return StepUrgency
-	case StepUrgency:
-		return StepName
-	case StepName:
-		return StepPhone
-	case StepPhone:
-		return StepLocation
-	case StepLocation:
-		return StepPrivacyConsent
-	}
-	return StepConfirm
-}
-
-// answered reports whether step s already has an answer (used after an edit
-// to skip back to confirm).
-func answered(s Step, in *Intake) bool {
-	switch s {
-	case StepOtherConsent:
-		return in.OtherConsent
-	case StepConsentMethod:
-		return in.ConsentMethod != ""
-	case StepOtherName:
-		return in.OtherName != ""
-	case StepTopic:
-		return in.Topic != ""
-	case StepDescription:
-		return in.Description != ""
-	case StepUrgency:
-		return in.Urgency != ""
-	case StepName:
-		return in.Name != ""
-	case StepPhone:
-		return in.ContactVia != ""
-	case StepLocation:
-		return in.Location != ""
-	case StepPrivacyConsent:
-		return in.PrivacyAt != nil
-	}
-	return false
-}
 
 // advance moves past the current, now answered, step.
 func (t *turn) advance() {
@@ -338,7 +253,7 @@ func (t *turn) intakeText(txt string, c Classification) {
 		if t.knowledgeQuestion(c) {
 			return
 		}
-		if c.Intent == "register_self" || c.Intent == "register_other" {
+		if c.Intent == label.RegisterSelf || c.Intent == label.RegisterOther {
 			t.say(t.tr("intake.already", nil), nil)
 		} else {
 			t.say(t.tr("choose.option", nil), nil)

@@ -128,23 +128,6 @@ func loadKeywords() (*keywords, error) {
 	return k, nil
 }
 
-// stepOptions lists the option data offered at each option step.
-var stepOptions = map[Step][]string{
-	StepWho:            {"who:self", "who:other"},
-	StepOtherConsent:   {"other_consent:yes", "other_consent:no"},
-	StepConsentMethod:  {"consent_method:link", "consent_method:declared"},
-	StepOtherConfirm:   {"other_confirm:yes", "other_confirm:no"},
-	StepTopic:          {"topic:money", "topic:parenting", "topic:housing", "topic:care", "topic:loneliness", "topic:work", "topic:violence", "topic:other"},
-	StepUrgency:        {"urgency:normal", "urgency:urgent", "urgency:danger"},
-	StepPhone:          {"phone:chat"},
-	StepLocation:       {"location:wot", "location:wijk", "location:home"},
-	StepPrivacyConsent: {"privacy_consent:yes", "privacy_consent:no", "privacy_consent:more"},
-	StepConfirm:        {"confirm:send", "confirm:edit", "confirm:stop"},
-}
-
-// editFields are the answers that can be changed at confirm, in summary order.
-var editFields = []Step{StepWho, StepConsentMethod, StepOtherName, StepTopic, StepDescription, StepUrgency, StepName, StepPhone, StepLocation}
-
 var (
 	fullMenu  = []string{"menu:reg_self", "menu:reg_other", "menu:hours", "menu:contact", "menu:for_whom", "menu:costs", "menu:procedure", "menu:human"}
 	shortMenu = []string{"menu:reg_self", "menu:menu"}

@@ -3,6 +3,8 @@ package dialog
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wotschiedam/wotbot/knowledge/label"
 )
 
 // Questions first, registration when asked (issue 14): outside an intake a
@@ -12,8 +14,8 @@ import (
 // offerIntents are the answers after which the bot offers to register: they
 // are about getting help.
 var offerIntents = map[string]bool{
-	"about": true, "for_whom": true, "what_help": true, "procedure": true,
-	"costs": true, "client_support": true,
+	label.About: true, label.ForWhom: true, label.WhatHelp: true, label.Procedure: true,
+	label.Costs: true, label.ClientSupport: true,
 }
 
 // maxQuestion caps the question kept for a clarifying reply.
@@ -26,20 +28,20 @@ func (t *turn) respond(txt, intent string, tapped bool) {
 	// The register words are Dutch and English; in another language the
 	// classifier's reading stands.
 	asks := tapped || t.e.keywords.asksToRegister(txt) || (t.s.Lang != "nl" && t.s.Lang != "en")
-	if !tapped && asks && t.e.keywords.asksHow(txt) && (intent == "register_self" || intent == "register_other") {
+	if !tapped && asks && t.e.keywords.asksHow(txt) && (intent == label.RegisterSelf || intent == label.RegisterOther) {
 		// "hoe kan ik me aanmelden?" asks how registering works: the
 		// answer, and the offer.
 		if t.class != nil {
-			t.class.Intent = "procedure"
+			t.class.Intent = label.Procedure
 		}
-		intent = "procedure"
+		intent = label.Procedure
 		t.aspect = "ways"
-		t.say(t.e.Knowledge.Answer("procedure.ways", t.s.Lang, txt, t.now), shortMenu)
-		t.pending = "register_self"
+		t.say(t.e.Knowledge.Answer(label.Procedure+".ways", t.s.Lang, txt, t.now), shortMenu)
+		t.pending = label.RegisterSelf
 		return
 	}
 	switch intent {
-	case "register_self":
+	case label.RegisterSelf:
 		if asks {
 			// "ik wil me aanmelden" says for whom; a bare "aanmelden" does not.
 			t.startIntake(false, t.e.keywords.firstPerson(txt))
@@ -48,23 +50,23 @@ func (t *turn) respond(txt, intent string, tapped bool) {
 		// "ik ben dakloos", "mijn uitkering is gestopt": a kind answer about
 		// the topic, then the offer.
 		text := ""
-		if as := t.e.Knowledge.Aspect("what_help", txt); as != "" {
+		if as := t.e.Knowledge.Aspect(label.WhatHelp, txt); as != "" {
 			t.aspect = as
-			text = t.e.Knowledge.Answer("what_help", t.s.Lang, txt, t.now)
+			text = t.e.Knowledge.Answer(label.WhatHelp, t.s.Lang, txt, t.now)
 		}
-		t.offer("register_self", text)
-	case "register_other":
+		t.offer(label.RegisterSelf, text)
+	case label.RegisterOther:
 		if asks {
 			t.startIntake(true, true)
 			return
 		}
-		t.offer("register_other", t.e.Knowledge.Answer("register_other.worried", t.s.Lang, txt, t.now))
-	case "greeting", "out_of_scope":
+		t.offer(label.RegisterOther, t.e.Knowledge.Answer(label.RegisterOther+".worried", t.s.Lang, txt, t.now))
+	case label.Greeting, label.OutOfScope:
 		t.answer(intent, txt, fullMenu)
 	default:
 		t.answer(intent, txt, shortMenu)
 		if offerIntents[intent] {
-			t.pending = "register_self"
+			t.pending = label.RegisterSelf
 		}
 	}
 }
@@ -73,7 +75,7 @@ func (t *turn) respond(txt, intent string, tapped bool) {
 // text (or a kind word) and the offer, with buttons.
 func (t *turn) offer(kind, text string) {
 	opts := []string{"menu:reg_self", "menu:menu"}
-	if kind == "register_other" {
+	if kind == label.RegisterOther {
 		opts = []string{"menu:reg_other", "menu:menu"}
 	}
 	if text == "" {
@@ -109,17 +111,17 @@ func (t *turn) shortReply(txt string) bool {
 	case pending != "" && yes:
 		t.class = &Classification{Intent: pending, Confidence: 1, Lang: t.s.Lang}
 		// The offer's button says for whom ("Aanmelden voor mezelf").
-		t.startIntake(pending == "register_other", true)
+		t.startIntake(pending == label.RegisterOther, true)
 	case pending != "" && no:
-		t.class = &Classification{Intent: "out_of_scope", Confidence: 1, Lang: t.s.Lang}
+		t.class = &Classification{Intent: label.OutOfScope, Confidence: 1, Lang: t.s.Lang}
 		t.say(t.tr("offer.no", nil), fullMenu)
 	case len(t.s.Offered) > 0 && strings.HasPrefix(t.s.Offered[0], "clarify:"):
 		// "ja" to "Bedoelt u A of B?" does not say which: ask again.
-		t.class = &Classification{Intent: "out_of_scope", Confidence: 1, Lang: t.s.Lang}
+		t.class = &Classification{Intent: label.OutOfScope, Confidence: 1, Lang: t.s.Lang}
 		t.say(t.tr("short.unclear", nil), t.s.Offered)
 		t.question = t.s.Question
 	default:
-		t.class = &Classification{Intent: "out_of_scope", Confidence: 1, Lang: t.s.Lang}
+		t.class = &Classification{Intent: label.OutOfScope, Confidence: 1, Lang: t.s.Lang}
 		t.say(t.tr("short.unclear", nil), fullMenu)
 	}
 	return true

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wotschiedam/wotbot/knowledge/label"
 )
 
 // hoursData is what the hours messages' templates can use.
@@ -82,7 +84,7 @@ func (b *Base) hoursAnswer(lt *langText, text string, now time.Time) string {
 	case q.service == serviceDesk:
 		// The full opening-hours answer says the hours can change.
 		a.status()
-		a.parts = append(a.parts, lt.answers[intentOpeningHours])
+		a.parts = append(a.parts, lt.answers[label.OpeningHours])
 		a.careLineNow()
 		return strings.Join(a.parts, "\n")
 	default:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wotschiedam/wotbot/dialog"
+	"github.com/wotschiedam/wotbot/knowledge/label"
 	"github.com/wotschiedam/wotbot/locales"
 )
 
@@ -27,21 +28,9 @@ const DefaultTeam = "nieuwland"
 // skips because their names carry no language.
 func MessageFiles() fs.FS { return files }
 
-// Intents lists the intent labels the knowledge base has an answer for.
-func Intents() []string {
-	return []string{
-		"greeting", "thanks", "goodbye", "about", "for_whom", "what_help",
-		"opening_hours", "contact", "procedure", "costs", "privacy",
-		"client_support", "register_self", "register_other", "human", "crisis",
-		"out_of_scope",
-	}
-}
-
-// Intent labels the knowledge base treats specially.
-const (
-	intentOpeningHours = "opening_hours"
-	intentOutOfScope   = "out_of_scope"
-)
+// Intents lists the intent labels the knowledge base has an answer for:
+// every label (a test ties each to its answer in every language).
+func Intents() []string { return label.All() }
 
 // Base answers questions. It is read-only after New and safe for concurrent
 // use.
@@ -390,23 +379,23 @@ func (b *Base) lang(lang string) *langText { return b.langs[locales.Norm(lang)] 
 func (b *Base) Answer(intent, lang, question string, now time.Time) string {
 	lt := b.lang(lang)
 	var a string
-	if intent == intentOpeningHours {
+	if intent == label.OpeningHours {
 		a = b.hoursAnswer(lt, question, now)
 	} else {
 		a = b.generalAnswer(lt, intent, question)
 	}
-	if intent == "crisis" {
+	if intent == label.Crisis {
 		return a
 	}
 	switch intent {
-	case "human", "contact", "costs", "out_of_scope", "register_self", "register_other":
+	case label.Human, label.Contact, label.Costs, label.OutOfScope, label.RegisterSelf, label.RegisterOther:
 		// These answers say "call the care line": when it is closed now,
 		// say so, and when it opens again.
 		a += b.careLineClosedNow(lt, now)
 	}
 	if other := b.OtherArea(lt.lang, question); other != "" {
 		switch intent {
-		case intentOutOfScope, "for_whom", "about", "greeting", "thanks":
+		case label.OutOfScope, label.ForWhom, label.About, label.Greeting, label.Thanks:
 			return other // their question was where they belong
 		}
 		return other + "\n\n" + a
@@ -430,14 +419,14 @@ func (b *Base) generalAnswer(lt *langText, intent, question string) string {
 	if base, _, ok := strings.Cut(intent, "."); ok && lt.answers[base] != "" {
 		return lt.answers[base]
 	}
-	return lt.answers[intentOutOfScope]
+	return lt.answers[label.OutOfScope]
 }
 
 // Aspect names what a question of the given intent asks about, below the
 // intent: "debts" for what_help, "tomorrow" or "evening" for opening_hours,
 // "deletion" for privacy. It is "" for the general question.
 func (b *Base) Aspect(intent, question string) string {
-	if intent == intentOpeningHours {
+	if intent == label.OpeningHours {
 		return b.hoursAspect(question)
 	}
 	return b.aspects.find(intent, question)

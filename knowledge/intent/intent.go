@@ -15,15 +15,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/knowledge/intent/internal/features"
 	"github.com/wotschiedam/wotbot/knowledge/intent/internal/weights"
+	"github.com/wotschiedam/wotbot/knowledge/label"
 )
 
-// Intents that other packages match on.
+// The labels this package treats specially, by their short names.
 const (
-	Crisis     = "crisis"
-	OutOfScope = "out_of_scope"
+	Crisis     = label.Crisis
+	OutOfScope = label.OutOfScope
 )
 
 //go:embed model.bin
@@ -45,8 +45,6 @@ type Classifier struct {
 	crisis      *crisisNet
 	lexicon     map[string]int // word -> score index of the language it tells
 }
-
-var _ dialog.Classifier = (*Classifier)(nil)
 
 // Load reads the embedded model and crisis phrases.
 func Load() (*Classifier, error) {
@@ -97,7 +95,7 @@ const (
 // (empty, emoji only, gibberish), is out_of_scope. The confidence is a
 // probability: the model's softmax, temperature-scaled on held-back
 // training examples.
-func (c *Classifier) Classify(text string) dialog.Classification {
+func (c *Classifier) Classify(text string) label.Classification {
 	norm := features.Normalize(text)
 	lang := detectLang(text, norm, c.lexicon)
 	if hit, phraseLang := c.crisis.match(norm); hit {
@@ -106,18 +104,18 @@ func (c *Classifier) Classify(text string) dialog.Classification {
 		if lang == "" {
 			lang = phraseLang
 		}
-		return dialog.Classification{Intent: Crisis, Confidence: 1, Lang: lang, Keyword: true}
+		return label.Classification{Intent: Crisis, Confidence: 1, Lang: lang, Keyword: true}
 	}
 	distress, _ := c.crisis.distress.match(norm)
 	set := c.feat.Extract(norm)
 	if len(set.IDs) == 0 {
-		return dialog.Classification{Intent: OutOfScope, Confidence: 1, Lang: lang, Distress: distress}
+		return label.Classification{Intent: OutOfScope, Confidence: 1, Lang: lang, Distress: distress}
 	}
 	var buf [64]float64
 	probs := buf[:len(c.labels)]
 	r := c.scorer.Score(set, probs)
 	if r.Known == 0 || r.Coverage < c.minCoverage {
-		return dialog.Classification{Intent: OutOfScope, Confidence: 1 - r.Coverage, Lang: lang, Distress: distress}
+		return label.Classification{Intent: OutOfScope, Confidence: 1 - r.Coverage, Lang: lang, Distress: distress}
 	}
 	first, second, third := top3(probs)
 	if c.labels[first] == Crisis && (probs[first] < crisisMin || distress) {
@@ -125,15 +123,15 @@ func (c *Classifier) Classify(text string) dialog.Classification {
 	}
 	// "goedemiddag, wat kost het?": a greeting with a question in it is
 	// the question.
-	if c.labels[first] == "greeting" && second >= 0 && probs[second] >= max(greetingQuestion, c.threshold) &&
+	if c.labels[first] == label.Greeting && second >= 0 && probs[second] >= max(greetingQuestion, c.threshold) &&
 		c.labels[second] != Crisis && c.labels[second] != OutOfScope && strings.Count(norm, " ") >= 3 {
 		first, second, third = second, third, -1
 	}
 	p := probs[first]
 	if p < c.threshold {
-		return dialog.Classification{Intent: OutOfScope, Confidence: 1 - p, Lang: lang, Distress: distress}
+		return label.Classification{Intent: OutOfScope, Confidence: 1 - p, Lang: lang, Distress: distress}
 	}
-	out := dialog.Classification{Intent: c.labels[first], Confidence: p, Lang: lang, Distress: distress}
+	out := label.Classification{Intent: c.labels[first], Confidence: p, Lang: lang, Distress: distress}
 	if p < clarifyBelow && second >= 0 && probs[second] >= clarifyMin && c.labels[second] != Crisis && c.labels[second] != OutOfScope {
 		out.Alternatives = []string{c.labels[first], c.labels[second]}
 		if third >= 0 && probs[third] >= clarifyMin && c.labels[third] != Crisis && c.labels[third] != OutOfScope {

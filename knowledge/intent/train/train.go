@@ -26,18 +26,14 @@ import (
 
 	"github.com/wotschiedam/wotbot/knowledge/intent/internal/features"
 	"github.com/wotschiedam/wotbot/knowledge/intent/internal/weights"
+	"github.com/wotschiedam/wotbot/knowledge/label"
 )
 
 // Labels are the intents, in the order the model scores them.
-var Labels = []string{
-	"greeting", "thanks", "goodbye", "about", "for_whom", "what_help",
-	"opening_hours", "contact", "procedure", "costs", "privacy",
-	"client_support", "register_self", "register_other", "human", "crisis",
-	"out_of_scope",
-}
+var Labels = label.All()
 
 // OutOfScope is the label uncertain input falls back to.
-const OutOfScope = "out_of_scope"
+const OutOfScope = label.OutOfScope
 
 // Default is the configuration of the shipped model.
 var Default = weights.TrainConfig{
@@ -94,7 +90,7 @@ func Parse(data []byte) ([]Example, error) {
 	}
 	var exs []Example
 	for _, d := range doc {
-		if !slices.Contains(Labels, d.Intent) {
+		if !label.Known(d.Intent) {
 			return nil, fmt.Errorf("unknown intent %q", d.Intent)
 		}
 		for i, list := range [][]string{d.NL, d.EN, d.TR, d.AR, d.PL} {
