@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/held"
 	"github.com/wotschiedam/wotbot/bot/session"
 	"github.com/wotschiedam/wotbot/dialog"
@@ -42,23 +43,24 @@ type Inbound struct {
 	ReplyTo string
 }
 
-// SessionStore keeps one record per chat with optimistic concurrency.
+// SessionStore keeps one record per chat with optimistic concurrency, and
+// which turn's replies reached the resident, so that a redelivered update
+// gets its replies again only when they were lost. *session.Store is one.
 type SessionStore interface {
 	Load(ctx context.Context, key string) (data []byte, version int64, err error)
 	Save(ctx context.Context, key string, data []byte, version int64) (int64, error)
 	Delete(ctx context.Context, key string) error
+	// MarkDelivered records that the replies of the turns ds reached the
+	// residents.
+	MarkDelivered(ctx context.Context, ds ...session.Delivery) error
+	// LastDelivered returns the sequence number of key's turn last marked
+	// delivered (0: none).
+	LastDelivered(ctx context.Context, key string) (int64, error)
 }
 
 // ErrKept wraps a Queue error when the request could not be handed off now
-// but is kept safely (on local disk) and will be, once.
-var ErrKept = errors.New("request kept in the outbox")
-
-// DeliveryLog remembers which turn's replies reached the resident, so that a
-// redelivered update gets its replies again only when they were lost.
-type DeliveryLog interface {
-	MarkDelivered(ctx context.Context, ds ...session.Delivery) error
-	Delivered(ctx context.Context, key string) (int64, error)
-}
+// but is kept safely (on local disk) and will be, once (handoff.Outbox).
+var ErrKept = handoff.ErrKept
 
 // Queue hands finished requests to staff, once per request ID.
 type Queue interface {
@@ -160,11 +162,7 @@ func (c *Conversations) resent(ctx context.Context, key string, in Inbound, rec 
 		c.Now().Sub(time.Unix(last.At, 0)) > resendWindow {
 		return nil, false, nil
 	}
-	dl, isLog := c.Sessions.(DeliveryLog)
-	if !isLog {
-		return nil, false, nil
-	}
-	got, err := dl.Delivered(ctx, key)
+	got, err := c.Sessions.LastDelivered(ctx, key)
 	if err != nil {
 		return c.unavailable(in), true, err
 	}
@@ -195,9 +193,8 @@ func (c *Conversations) resent(ctx context.Context, key string, in Inbound, rec 
 // in that time (Redis down), the resident is told it does not work now, not
 // left without an answer: typing the message again brings them (resent).
 func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string, rec *record) ([]dialog.Reply, error) {
-	dl, ok := c.Sessions.(DeliveryLog)
 	seq := in.Seq
-	if !ok || rec.Last == nil || rec.Last.Seq != seq {
+	if rec.Last == nil || rec.Last.Seq != seq {
 		return nil, nil
 	}
 	grace := c.RedeliveryGrace
@@ -208,7 +205,7 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 	var readErr error // Redis going down: no mark can land meanwhile
 	read := false
 	for {
-		got, err := dl.Delivered(ctx, key)
+		got, err := c.Sessions.LastDelivered(ctx, key)
 		switch {
 		case err != nil:
 			readErr = err
@@ -232,22 +229,18 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 	}
 }
 
-// Delivered tells that the replies to ins reached the residents. Channels
-// that deliver updates more than once (Telegram) call it after sending, for
-// one update or for many at once; without it a redelivered update is
-// answered again after RedeliveryGrace.
-func (c *Conversations) Delivered(ctx context.Context, ins ...Inbound) error {
-	dl, ok := c.Sessions.(DeliveryLog)
-	if !ok {
-		return nil
-	}
+// MarkDelivered records that the replies to ins reached the residents
+// (DeliveryMarker). Channels that deliver updates more than once (Telegram)
+// call it after sending, for one update or for many at once; without it a
+// redelivered update is answered again after RedeliveryGrace.
+func (c *Conversations) MarkDelivered(ctx context.Context, ins ...Inbound) error {
 	ds := make([]session.Delivery, 0, len(ins))
 	for _, in := range ins {
 		if in.Seq > 0 {
 			ds = append(ds, session.Delivery{Key: SessionKey(in.Channel, in.ChatID), Seq: in.Seq})
 		}
 	}
-	return dl.MarkDelivered(ctx, ds...)
+	return c.Sessions.MarkDelivered(ctx, ds...)
 }
 
 // maxSeen bounds the remembered sequence numbers; anything older than all

@@ -16,7 +16,7 @@ func benchDesk(b *testing.B) (*env, chan string) {
 		c.MinIdle = time.Minute
 		deps.OnPosted = func(ref string) { posted <- ref }
 	})
-	if err := d.ensureGroup(context.Background()); err != nil {
+	if err := d.store.ensureGroup(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	run(b, d)

@@ -2,16 +2,12 @@ package desk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/dialog"
 )
@@ -66,79 +62,10 @@ func (d *Desk) isStaff(id int64) bool { return id != 0 && d.cfg.Staff[id] }
 // IDOf returns the request id of a reference.
 // References are matched in any case ("wot-7k3m9q" typed on the command
 // line), as they are issued in upper case.
-func (d *Desk) IDOf(ctx context.Context, ref string) (string, error) {
-	ref = strings.TrimSpace(ref)
-	id, err := d.rdb.Get(ctx, d.key("ref", strings.ToUpper(ref))).Result()
-	if errors.Is(err, redis.Nil) && strings.ToUpper(ref) != ref {
-		id, err = d.rdb.Get(ctx, d.key("ref", ref)).Result()
-	}
-	if errors.Is(err, redis.Nil) {
-		return "", fmt.Errorf("request %s: %w", ref, ErrUnknown)
-	}
-	if err != nil {
-		return "", fmt.Errorf("look up request %s: %w", ref, err)
-	}
-	return id, nil
-}
+func (d *Desk) IDOf(ctx context.Context, ref string) (string, error) { return d.store.idOf(ctx, ref) }
 
 // Load reads a request's record.
-func (d *Desk) Load(ctx context.Context, id string) (*Record, error) {
-	h, err := d.rdb.HGetAll(ctx, d.key("req", id)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("load request %s: %w", id, err)
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("request %s: %w", id, ErrUnknown)
-	}
-	r := &Record{ID: id, Status: h["status"], ClaimedName: h["claimed_name"], Notify: h["notify"],
-		Dup: h["dup"] == "1", Stopped: h["stopped"] != "", RemUrgent: h["rem_urgent"] != "", RemDue: h["rem_due"] != ""}
-	if j := h["json"]; j != "" {
-		if err := json.Unmarshal([]byte(j), &r.Request); err != nil {
-			return nil, fmt.Errorf("request %s: stored JSON: %w", id, err)
-		}
-	}
-	r.Request.Ref = h["ref"]
-	r.MsgID, _ = strconv.Atoi(h["msg"])
-	r.ClaimedBy, _ = strconv.ParseInt(h["claimed_by"], 10, 64)
-	r.ClaimedAt = msTime(h["claimed_at"])
-	r.ClosedAt = msTime(h["closed_at"])
-	r.Created = msTime(h["created"])
-	r.Entry = h["entry"]
-	return r, nil
-}
-
-func msTime(s string) time.Time {
-	ms, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms)
-}
-
-// claimScript: the first claim wins. KEYS: req, relays:<uid>, relay:<ch>:<chat>,
-// notify. ARGV: uid, name, now ms, id, lang, ref, relay (1/0).
-// Returns {won|status, name of whoever has it}. The request joins the
-// staff member's set of open relays; a relay the resident's chat had with
-// the same staff member before leaves it (one relay per resident chat); a
-// relay with another staff member stays, and this claim opens none.
-var claimScript = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 'status', 'claimed_name')
-if not v[1] then return {'gone', ''} end
-if v[1] ~= 'open' then return {v[1], v[2] or ''} end
-redis.call('HSET', KEYS[1], 'status', 'claimed', 'claimed_by', ARGV[1], 'claimed_name', ARGV[2], 'claimed_at', ARGV[3])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
-if ARGV[7] == '1' then
-  local old = redis.call('HMGET', KEYS[3], 'id', 'staff')
-  -- The resident chats with a colleague about another request: that chat
-  -- stays; the resident's messages about this one still reach the claimer.
-  if old[1] and old[2] ~= ARGV[1] then return {'won', ARGV[2]} end
-  if old[1] then redis.call('SREM', KEYS[2], old[1]) end
-  redis.call('SADD', KEYS[2], ARGV[4])
-  redis.call('DEL', KEYS[3])
-  redis.call('HSET', KEYS[3], 'id', ARGV[4], 'staff', ARGV[1], 'name', ARGV[2], 'lang', ARGV[5], 'ref', ARGV[6])
-end
-return {'won', ARGV[2]}
-`)
+func (d *Desk) Load(ctx context.Context, id string) (*Record, error) { return d.store.load(ctx, id) }
 
 // Claim gives the request ref to by, unless someone claimed it first. A
 // Telegram user must be in STAFF_USER_IDS (ErrNotStaff). The winner's claim
@@ -172,15 +99,13 @@ func (d *Desk) claim(ctx context.Context, ref string, by Staff, postID int) (Cla
 	// The command line may run without Telegram; a running bot carries the chat.
 	relay := by.ID != 0 && (d.notify[ch] != nil || ch == "telegram")
 	now := d.now()
-	out, err := claimScript.Run(ctx, d.rdb,
-		[]string{d.key("req", id), d.relaysKey(by.ID), d.key("relay", ch, chat), d.key("notify")},
-		by.ID, by.Name, now.UnixMilli(), id, req.Language, ref, boolStr(relay)).StringSlice()
+	outcome, name, err := d.store.claim(ctx, chatRef{ID: id, Ref: ref, Lang: req.Language, Channel: ch, ChatID: chat}, by, now, relay)
 	if err != nil {
 		return res, fmt.Errorf("claim %s: %w", ref, err)
 	}
-	if out[0] != "won" {
-		res.Status, res.By = out[0], out[1]
-		if out[0] == "gone" {
+	if outcome != "won" {
+		res.Status, res.By = outcome, name
+		if outcome == "gone" {
 			return res, fmt.Errorf("claim %s: %w", ref, ErrUnknown)
 		}
 		return res, nil
@@ -203,8 +128,7 @@ func (d *Desk) tellClaimed(ctx context.Context, rec *Record) {
 	ch, chat := residentChat(req)
 	n := d.notify[ch]
 	if n == nil && ch != "telegram" {
-		d.rdb.HSet(ctx, d.key("req", rec.ID), "notify", "unreachable")
-		d.rdb.ZRem(ctx, d.key("notify"), rec.ID)
+		d.store.markUnreachable(ctx, rec.ID)
 		d.log.Info("resident cannot be reached through the bot", "ref", req.Ref, "channel", req.Channel)
 		d.staffNote(ctx, rec.MsgID, d.t("desk.claim.unreachable", map[string]any{"Ref": req.Ref}))
 		return
@@ -222,7 +146,7 @@ func (d *Desk) tellClaimed(ctx context.Context, rec *Record) {
 		d.log.Warn("tell resident of claim; will retry", "ref", req.Ref, "err", err)
 		return
 	}
-	d.rdb.ZRem(ctx, d.key("notify"), rec.ID)
+	d.store.told(ctx, rec.ID)
 	if ch != req.Channel || chat != req.ChatID {
 		// The registrant hears that it was picked up; the chat is the person's.
 		if rn := d.notify[req.Channel]; rn != nil {
@@ -301,20 +225,9 @@ type relay struct {
 	closed bool
 }
 
+// relayOf is the open relay of a resident chat, nil when there is none.
 func (d *Desk) relayOf(ctx context.Context, channel, chatID string) (*relay, error) {
-	h, err := d.rdb.HGetAll(ctx, d.key("relay", channel, chatID)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("load relay: %w", err)
-	}
-	if h["id"] == "" {
-		return nil, nil
-	}
-	staff, _ := strconv.ParseInt(h["staff"], 10, 64)
-	return &relay{ID: h["id"], Ref: h["ref"], Lang: h["lang"], Name: h["name"], Staff: staff, Channel: channel, ChatID: chatID}, nil
-}
-
-func (d *Desk) relaysKey(staffID int64) string {
-	return d.key("relays", strconv.FormatInt(staffID, 10))
+	return d.store.relay(ctx, channel, chatID)
 }
 
 // openRelay is one of a staff member's open relays, with its request.
@@ -326,14 +239,9 @@ type openRelay struct {
 // relaysOfStaff lists the relays a staff member has open, oldest claim
 // first. Ids whose relay has ended or moved on are dropped from the set.
 func (d *Desk) relaysOfStaff(ctx context.Context, staffID int64) ([]openRelay, error) {
-	key := d.relaysKey(staffID)
-	ids, err := d.rdb.SMembers(ctx, key).Result()
+	ids, err := d.store.staffRelayIDs(ctx, staffID)
 	if err != nil {
-		return nil, fmt.Errorf("load staff relays: %w", err)
-	}
-	// A relay opened before relays were kept as a set.
-	if old, err := d.rdb.Get(ctx, d.key("staff", strconv.FormatInt(staffID, 10))).Result(); err == nil && !slices.Contains(ids, old) {
-		ids = append(ids, old)
+		return nil, err
 	}
 	var out []openRelay
 	for _, id := range ids {
@@ -342,7 +250,7 @@ func (d *Desk) relaysOfStaff(ctx context.Context, staffID int64) ([]openRelay, e
 			return nil, err
 		}
 		if rel == nil || rel.Staff != staffID {
-			d.rdb.SRem(ctx, key, id)
+			d.store.dropStaffRelay(ctx, staffID, id)
 			continue
 		}
 		out = append(out, openRelay{rel, rec})
@@ -434,24 +342,13 @@ func (d *Desk) toStaff(ctx context.Context, rel *relay, msgID int, text string, 
 	return nil
 }
 
-// endRelayScript: KEYS relay, relays:<uid>, staff:<uid> (the key of
-// before relays were a set); ARGV id. 1 when a relay was ended.
-var endRelayScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[2], ARGV[1])
-if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
-return 1
-`)
-
 // endRelay ends the relay of rel; false when it had ended already.
 func (d *Desk) endRelay(ctx context.Context, rel *relay) (bool, error) {
-	n, err := endRelayScript.Run(ctx, d.rdb,
-		[]string{d.key("relay", rel.Channel, rel.ChatID), d.relaysKey(rel.Staff), d.key("staff", strconv.FormatInt(rel.Staff, 10))}, rel.ID).Int()
+	ended, err := d.store.endRelay(ctx, rel)
 	if err != nil {
 		return false, fmt.Errorf("end relay %s: %w", rel.Ref, err)
 	}
-	return n == 1, nil
+	return ended, nil
 }
 
 // CloseRelay is /sluit from the staff member: the chat ends, the resident
@@ -494,14 +391,7 @@ func (d *Desk) CloseBy(ctx context.Context, ref, by string) error {
 	}
 	ref = rec.Request.Ref // as issued, whatever the case typed
 	now := d.now()
-	_, err = d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, d.key("req", id), "status", StatusClosed, "closed_at", now.UnixMilli(), "closed_by", by)
-		p.ZRem(ctx, d.key("active"), id)
-		p.ZRem(ctx, d.key("notify"), id)
-		p.ZAdd(ctx, d.key("closed"), redis.Z{Score: float64(now.UnixMilli()), Member: id})
-		return nil
-	})
-	if err != nil {
+	if err := d.store.close(ctx, id, by, now); err != nil {
 		return fmt.Errorf("close %s: %w", ref, err)
 	}
 	d.log.Info("request closed", "ref", ref)

@@ -57,7 +57,7 @@ func TestUnreadableEntryGoesToDeadLetters(t *testing.T) {
 	}
 	waitFor(t, func() bool { return e.pending() == 0 })
 
-	dead, err := e.rdb.XRange(ctx, e.d.deadStream(), "-", "+").Result()
+	dead, err := e.rdb.XRange(ctx, e.d.cfg.DeadStream, "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestUnreadableEntryGoesToDeadLetters(t *testing.T) {
 	if n := len(deadNotices(e.env)); n != 2 {
 		t.Errorf("%d notices after a sweep and a second desk, want 2", n)
 	}
-	if n, _ := e.rdb.XLen(ctx, e.d.deadStream()).Result(); n != 2 {
+	if n, _ := e.rdb.XLen(ctx, e.d.cfg.DeadStream).Result(); n != 2 {
 		t.Errorf("%d dead-letter entries after a second desk, want 2", n)
 	}
 	e.noPersonalData()
@@ -102,7 +102,7 @@ func TestUnreadableEntryGoesToDeadLetters(t *testing.T) {
 func TestDeadLetterNoticeRetried(t *testing.T) {
 	e := newMetricsEnv(t)
 	ctx := context.Background()
-	if err := e.d.ensureGroup(ctx); err != nil {
+	if err := e.d.store.ensureGroup(ctx); err != nil {
 		t.Fatal(err)
 	}
 	id := e.addRaw(map[string]any{"request": "not json"})
@@ -120,7 +120,7 @@ func TestDeadLetterNoticeRetried(t *testing.T) {
 	if n := len(deadNotices(e.env)); n != 0 {
 		t.Fatalf("%d notices despite the failure", n)
 	}
-	if told, _ := e.rdb.SIsMember(ctx, e.d.untoldKey(), id).Result(); !told {
+	if told, _ := e.rdb.SIsMember(ctx, e.d.store.untoldKey(), id).Result(); !told {
 		t.Fatalf("the failed notice is not kept for the next sweep")
 	}
 	if err := e.d.Sweep(ctx); err != nil {

@@ -29,7 +29,11 @@
 //	                  with the request
 //	ask:<ch>:<chat>   a resident's message waiting for them to choose which
 //	                  request it is about (1 h)
-//	pace:<chat id>    hash tat, hold: the staff chat's pace, shared by desks
+//	pace:<chat id>:hold until when Telegram said to wait (retry_after)
+//	rate:<prefix>pace:<chat id> the staff chat's pace (ratelimit.Pacer), shared
+//	                  by desks
+//
+// store.go owns these keys and every Redis command and script of the desk.
 //
 // Exactly once: a request is acknowledged on the stream only after its post
 // succeeded, and a post is made only while the hash has no staff message id.
@@ -49,7 +53,6 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -164,7 +167,7 @@ func (c *Config) defaults() {
 // consume the same stream.
 type Desk struct {
 	cfg     Config
-	rdb     redis.UniversalClient
+	store   *store // every Redis access (store.go)
 	send    Sender
 	cat     *locales.Catalog
 	cal     Calendar
@@ -206,7 +209,7 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 		}
 		cfg.Staff = staff
 	}
-	d := &Desk{cfg: cfg, rdb: rdb, send: deps.Sender, cat: deps.Catalog, cal: deps.Calendar,
+	d := &Desk{cfg: cfg, store: newStore(rdb, cfg), send: deps.Sender, cat: deps.Catalog, cal: deps.Calendar,
 		facts: deps.Facts, log: deps.Log, now: deps.Now, notify: deps.Notifiers, posted: deps.OnPosted, m: deps.Metrics}
 	if d.log == nil {
 		d.log = slog.Default()
@@ -218,7 +221,7 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Desk {
 		p.SetGroupRate(cfg.StaffChatPerMinute)
 	}
 	if p, ok := d.send.(interface{ SetGroupPacer(GroupPacer) }); ok && rdb != nil {
-		p.SetGroupPacer(redisPace{rdb: rdb, prefix: cfg.Prefix, perMinute: cfg.StaffChatPerMinute})
+		p.SetGroupPacer(newGroupPacer(rdb, cfg))
 	}
 	return d
 }
@@ -235,10 +238,6 @@ func (d *Desk) SetNotifier(channel string, n bot.Notifier) {
 	d.notify[channel] = n
 }
 
-func (d *Desk) key(parts ...string) string { return d.cfg.Prefix + strings.Join(parts, ":") }
-
-func (d *Desk) deadStream() string { return d.cfg.DeadStream }
-
 // Statuses of a request.
 const (
 	StatusOpen      = "open"
@@ -247,68 +246,11 @@ const (
 	StatusWithdrawn = "withdrawn"
 )
 
-// takeScript registers a request read from the stream (unless it is known)
-// and decides whether this desk posts it.
-// KEYS: req, ref, active, chat, forgot, stats (the day's counters). ARGV:
-// id, ref, json, created ms, entry id, consumer, now ms, lease ms, tombstone
-// ttl ms, stats ttl ms, then the counter fields to add one to.
-// Returns {state, msg}: state is go, retry (an earlier attempt may have been
-// sent), busy (another desk is posting), posted, withdrawn, closed.
-// A request is counted once, when it is first registered.
-var takeScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'status')
-if not st then
-  for i = 11, #ARGV do redis.call('HINCRBY', KEYS[6], ARGV[i], 1) end
-  if #ARGV >= 11 then redis.call('PEXPIRE', KEYS[6], ARGV[10]) end
-  local forgot = redis.call('GET', KEYS[5])
-  if forgot and tonumber(forgot) >= tonumber(ARGV[4]) then
-    redis.call('HSET', KEYS[1], 'status', 'withdrawn', 'ref', ARGV[2])
-    redis.call('PEXPIRE', KEYS[1], ARGV[9])
-    return {'withdrawn', ''}
-  end
-  redis.call('HSET', KEYS[1], 'status', 'open', 'ref', ARGV[2], 'json', ARGV[3], 'created', ARGV[4], 'entry', ARGV[5])
-  redis.call('SET', KEYS[2], ARGV[1])
-  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-  redis.call('SADD', KEYS[4], ARGV[1])
-  st = 'open'
-end
-if st == 'withdrawn' or st == 'closed' then return {st, ''} end
-local v = redis.call('HMGET', KEYS[1], 'msg', 'posting', 'posting_at')
-if v[1] then return {'posted', v[1]} end
-if v[2] and v[2] ~= ARGV[6] and tonumber(ARGV[7]) - tonumber(v[3]) < tonumber(ARGV[8]) then
-  return {'busy', ''}
-end
-redis.call('HSET', KEYS[1], 'posting', ARGV[6], 'posting_at', ARGV[7])
-if v[2] then return {'retry', ''} end
-return {'go', ''}
-`)
-
-// postedScript records the staff message. KEYS: req, msg index. ARGV: msg
-// id, request id.
-// Returns the status (a request withdrawn while it was posted says so).
-var postedScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'status')
-if not st then return 'gone' end
-redis.call('HSET', KEYS[1], 'msg', ARGV[1])
-redis.call('HDEL', KEYS[1], 'posting', 'posting_at')
-redis.call('SET', KEYS[2], ARGV[2])
-return st
-`)
-
-// ensureGroup creates the consumer group (and the stream) once.
-func (d *Desk) ensureGroup(ctx context.Context) error {
-	err := d.rdb.XGroupCreateMkStream(ctx, d.cfg.Stream, d.cfg.Group, "0").Err()
-	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("create consumer group %s on %s: %w", d.cfg.Group, d.cfg.Stream, err)
-	}
-	return nil
-}
-
 // Run consumes the stream until ctx ends: first this consumer's own pending
 // entries (a restart), then new entries, taking over entries other desks
 // left idle for MinIdle. Reminders and retention run every SweepEvery.
 func (d *Desk) Run(ctx context.Context) error {
-	if err := d.ensureGroup(ctx); err != nil {
+	if err := d.store.ensureGroup(ctx); err != nil {
 		return err
 	}
 	go d.sweepLoop(ctx)
@@ -326,19 +268,13 @@ func (d *Desk) Run(ctx context.Context) error {
 				d.log.Warn("desk: take over idle entries", "err", err)
 			}
 		}
-		res, err := d.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-			Group: d.cfg.Group, Consumer: d.cfg.Consumer, Streams: []string{d.cfg.Stream, ">"},
-			Count: int64(d.cfg.Batch), Block: block,
-		}).Result()
-		if errors.Is(err, redis.Nil) {
-			continue
-		}
+		msgs, err := d.store.readNew(ctx, d.cfg.Consumer, d.cfg.Batch, block)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			if strings.Contains(err.Error(), "NOGROUP") {
-				_ = d.ensureGroup(ctx)
+			if isNoGroup(err) {
+				_ = d.store.ensureGroup(ctx)
 			}
 			backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
 			d.log.Warn("desk: read stream", "err", err, "retry_in", backoff)
@@ -346,8 +282,8 @@ func (d *Desk) Run(ctx context.Context) error {
 			continue
 		}
 		backoff = 0
-		for _, s := range res {
-			d.processBatch(ctx, s.Messages)
+		if len(msgs) > 0 {
+			d.processBatch(ctx, msgs)
 		}
 	}
 	// Notes and edits still queued for the staff chat get a moment to go out.
@@ -363,17 +299,13 @@ func (d *Desk) Run(ctx context.Context) error {
 func (d *Desk) consumePending(ctx context.Context) error {
 	start := "0"
 	for ctx.Err() == nil {
-		res, err := d.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-			Group: d.cfg.Group, Consumer: d.cfg.Consumer, Streams: []string{d.cfg.Stream, start},
-			Count: int64(d.cfg.Batch),
-		}).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
+		msgs, err := d.store.readOwn(ctx, d.cfg.Consumer, start, d.cfg.Batch)
+		if err != nil {
 			return fmt.Errorf("read own pending entries: %w", err)
 		}
-		if len(res) == 0 || len(res[0].Messages) == 0 {
+		if len(msgs) == 0 {
 			return nil
 		}
-		msgs := res[0].Messages
 		d.processBatch(ctx, msgs)
 		start = msgs[len(msgs)-1].ID
 	}
@@ -385,12 +317,9 @@ func (d *Desk) consumePending(ctx context.Context) error {
 func (d *Desk) autoclaim(ctx context.Context) error {
 	start := "0-0"
 	for ctx.Err() == nil {
-		msgs, next, err := d.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream: d.cfg.Stream, Group: d.cfg.Group, Consumer: d.cfg.Consumer,
-			MinIdle: d.cfg.MinIdle, Start: start, Count: int64(d.cfg.Batch),
-		}).Result()
+		msgs, next, err := d.store.autoClaim(ctx, d.cfg.Consumer, d.cfg.MinIdle, start, d.cfg.Batch)
 		if err != nil {
-			return fmt.Errorf("xautoclaim %s: %w", d.cfg.Stream, err)
+			return err
 		}
 		d.processBatch(ctx, msgs)
 		if next == "0-0" || next == "" {
@@ -402,7 +331,7 @@ func (d *Desk) autoclaim(ctx context.Context) error {
 }
 
 // processBatch posts entries in parallel, at most Workers at a time.
-func (d *Desk) processBatch(ctx context.Context, msgs []redis.XMessage) {
+func (d *Desk) processBatch(ctx context.Context, msgs []streamEntry) {
 	if len(msgs) == 1 {
 		d.process(ctx, msgs[0])
 		return
@@ -433,7 +362,7 @@ func (d *Desk) postWorkers() int {
 
 // process handles one stream entry; it is acknowledged only when it needs
 // nothing more.
-func (d *Desk) process(ctx context.Context, m redis.XMessage) {
+func (d *Desk) process(ctx context.Context, m streamEntry) {
 	raw, _ := m.Values["request"].(string)
 	var req dialog.Request
 	if err := json.Unmarshal([]byte(raw), &req); err != nil || req.ID == "" || req.Ref == "" {
@@ -451,18 +380,13 @@ func (d *Desk) process(ctx context.Context, m redis.XMessage) {
 }
 
 func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request) error {
-	now := d.now()
-	created := req.CreatedAt.UnixMilli()
-	args := append([]any{req.ID, req.Ref, raw, created, entryID, d.cfg.Consumer, now.UnixMilli(), d.cfg.MinIdle.Milliseconds(),
-		d.cfg.Retention.Milliseconds(), statsTTL.Milliseconds()}, statFields(req)...)
-	res, err := takeScript.Run(ctx, d.rdb,
-		[]string{d.key("req", req.ID), d.key("ref", req.Ref), d.key("active"),
-			d.key("chat", req.Channel, req.ChatID), d.key("forgot", req.Channel, req.ChatID), d.statsKey(req.CreatedAt)},
-		args...).StringSlice()
+	state, err := d.store.register(ctx, registration{ID: req.ID, Ref: req.Ref, JSON: raw, Created: req.CreatedAt,
+		Channel: req.Channel, ChatID: req.ChatID, Entry: entryID, Day: d.dayKey(req.CreatedAt), Counters: statFields(req)},
+		d.cfg.Consumer, d.now(), d.cfg.MinIdle, statsTTL)
 	if err != nil {
 		return fmt.Errorf("register request %s: %w", req.Ref, err)
 	}
-	switch res[0] {
+	switch state {
 	case "busy":
 		return nil // another desk is posting it; it comes back if that desk dies
 	case "posted", StatusClosed:
@@ -472,7 +396,7 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 		// /vergeet came first: the details must not stay on the stream either.
 		d.m.request(eventWithdrawn)
 		d.ack(ctx, entryID)
-		if err := d.rdb.XDel(ctx, d.cfg.Stream, entryID).Err(); err != nil {
+		if err := d.store.deleteEntry(ctx, entryID); err != nil {
 			return fmt.Errorf("delete withdrawn entry %s: %w", entryID, err)
 		}
 		return nil
@@ -480,31 +404,24 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 	if oc := req.OtherContact; oc != nil {
 		// The request is about the person who confirmed it: their /vergeet
 		// withdraws it too.
-		if err := d.rdb.SAdd(ctx, d.key("chat", oc.Channel, oc.ChatID), req.ID).Err(); err != nil {
+		if err := d.store.indexChat(ctx, oc.Channel, oc.ChatID, req.ID); err != nil {
 			return fmt.Errorf("index request %s by the person's chat: %w", req.Ref, err)
 		}
 	}
 	if d.send == nil || d.cfg.StaffChat == 0 {
 		return errors.New("no staff chat to post to")
 	}
-	dup := res[0] == "retry"
+	dup := state == "retry"
 	text := d.postText(req, dup, nil)
 	msgID, err := d.send.SendMessage(ctx, d.cfg.StaffChat, text,
 		[]Button{{Text: d.t("desk.button.claim", nil), Data: claimData(req.Ref)}}, 0)
 	if err != nil {
 		// Not sent (as far as we know): clear the mark, so the retry is not
 		// flagged as a possible duplicate.
-		d.rdb.HDel(context.WithoutCancel(ctx), d.key("req", req.ID), "posting", "posting_at")
+		d.store.clearPosting(context.WithoutCancel(ctx), req.ID)
 		return fmt.Errorf("post request %s: %w", req.Ref, err)
 	}
-	var st *redis.Cmd
-	_, err = d.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-		// Eval, not EvalSha: a pipeline cannot fall back on NOSCRIPT.
-		st = postedScript.Eval(ctx, p, []string{d.key("req", req.ID), d.key("msg", strconv.Itoa(msgID))}, msgID, req.ID)
-		p.HSet(ctx, d.key("req", req.ID), "dup", boolStr(dup))
-		p.XAck(ctx, d.cfg.Stream, d.cfg.Group, entryID)
-		return nil
-	})
+	status, err := d.store.recordPost(context.WithoutCancel(ctx), req.ID, msgID, dup, entryID)
 	if err != nil {
 		return fmt.Errorf("record post of %s: %w", req.Ref, err)
 	}
@@ -519,7 +436,7 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 	if d.posted != nil {
 		d.posted(req.Ref)
 	}
-	if s, _ := st.Text(); s == StatusWithdrawn {
+	if status == StatusWithdrawn {
 		// /vergeet came while the post was on its way: take the details out again.
 		d.editPost(ctx, msgID, d.t("desk.withdrawn", map[string]any{"Ref": req.Ref}))
 	}
@@ -527,7 +444,7 @@ func (d *Desk) take(ctx context.Context, entryID, raw string, req dialog.Request
 }
 
 func (d *Desk) ack(ctx context.Context, entryID string) {
-	if err := d.rdb.XAck(context.WithoutCancel(ctx), d.cfg.Stream, d.cfg.Group, entryID).Err(); err != nil {
+	if err := d.store.ack(context.WithoutCancel(ctx), entryID); err != nil {
 		d.log.Warn("desk: acknowledge entry", "entry", entryID, "err", err)
 	}
 }

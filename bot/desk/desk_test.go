@@ -89,7 +89,7 @@ func TestDeskDiesBetweenReadAndPost(t *testing.T) {
 	ctx := context.Background()
 	req := e.enqueue(e.request())
 	d := e.desk("b")
-	if err := d.ensureGroup(ctx); err != nil {
+	if err := d.store.ensureGroup(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// The dead desk: read, never acknowledged.
@@ -136,7 +136,7 @@ func TestDeskDiesWhilePosting(t *testing.T) {
 	// Kill A hard: its posting mark stays (HDEL after a cancelled context
 	// runs, so put the mark back as a crash would have left it).
 	stopA()
-	e.rdb.HSet(context.Background(), a.key("req", req.ID), "posting", "a", "posting_at", e.clock.Now().UnixMilli())
+	e.rdb.HSet(context.Background(), a.store.reqKey(req.ID), "posting", "a", "posting_at", e.clock.Now().UnixMilli())
 	e.clock.Add(time.Second) // A's lease (MinIdle) is over
 	run(t, e.desk("b"))
 	p := e.waitPosts(1, 5*time.Second)[0]

@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -13,40 +12,32 @@ import (
 // on the stream are withdrawn when a desk reads them.
 func (d *Desk) Forget(ctx context.Context, channel, chatID string) error {
 	now := d.now()
-	if err := d.rdb.Set(ctx, d.key("forgot", channel, chatID), now.UnixMilli(), d.cfg.Retention).Err(); err != nil {
+	if err := d.store.markForgot(ctx, channel, chatID, now); err != nil {
 		return fmt.Errorf("forget chat: %w", err)
 	}
-	ids, err := d.rdb.SMembers(ctx, d.key("chat", channel, chatID)).Result()
+	ids, err := d.store.chatIDs(ctx, channel, chatID)
 	if err != nil {
 		return fmt.Errorf("forget chat: list requests: %w", err)
 	}
-	var errs []error
-	for _, id := range ids {
-		rec, err := d.Load(ctx, id)
-		if errors.Is(err, ErrUnknown) {
-			continue
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
+	err = d.store.eachRecord(ctx, ids, nil, func(rec *Record) error {
 		open := rec.Status == StatusOpen || rec.Status == StatusClaimed
 		if err := d.erase(ctx, rec, StatusWithdrawn); err != nil {
-			errs = append(errs, err)
-			continue
+			return err
 		}
 		if open {
 			d.log.Info("request withdrawn by resident", "ref", rec.Request.Ref)
 			d.m.request(eventWithdrawn)
 			d.staffNote(ctx, rec.MsgID, d.t("desk.withdrawn", map[string]any{"Ref": escape(rec.Request.Ref)}))
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if len(errs) == 0 {
-		if err := d.rdb.Del(ctx, d.key("chat", channel, chatID), d.key("ask", channel, chatID)).Err(); err != nil {
-			errs = append(errs, fmt.Errorf("forget chat: %w", err))
-		}
+	if err := d.store.dropChat(ctx, channel, chatID); err != nil {
+		return fmt.Errorf("forget chat: %w", err)
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 func containsAny(s string, subs ...string) bool {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // historyMax caps how many messages a request's history keeps (the
@@ -30,22 +28,16 @@ func (d *Desk) record(ctx context.Context, id, from, name, text string) {
 	if err != nil {
 		return
 	}
-	key := d.key("hist", id)
-	_, err = d.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-		p.RPush(ctx, key, b)
-		p.LTrim(ctx, key, -historyMax, -1)
-		return nil
-	})
-	if err != nil {
+	if err := d.store.appendHistory(context.WithoutCancel(ctx), id, b, historyMax); err != nil {
 		d.log.Warn("keep relayed message in history", "err", err)
 	}
 }
 
 // History is a request's relayed messages, oldest first.
 func (d *Desk) History(ctx context.Context, id string) ([]HistoryEntry, error) {
-	raw, err := d.rdb.LRange(ctx, d.key("hist", id), 0, -1).Result()
+	raw, err := d.store.history(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("load history: %w", err)
+		return nil, err
 	}
 	out := make([]HistoryEntry, 0, len(raw))
 	for _, r := range raw {

@@ -56,7 +56,7 @@ func TestHistoryKeptShownAndForgotten(t *testing.T) {
 	if err := d.Forget(ctx, req.Channel, req.ChatID); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := e.rdb.Exists(ctx, d.key("hist", req.ID)).Result(); n != 0 {
+	if n, _ := e.rdb.Exists(ctx, d.store.histKey(req.ID)).Result(); n != 0 {
 		t.Errorf("history kept after /vergeet")
 	}
 }

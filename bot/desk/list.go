@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -24,28 +23,25 @@ type Item struct {
 // List returns the open and claimed requests: overdue first (earliest
 // call-back date first), then the others by call-back date and age.
 func (d *Desk) List(ctx context.Context) ([]Item, error) {
-	ids, err := d.rdb.ZRange(ctx, d.key("active"), 0, -1).Result()
+	ids, err := d.store.activeIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
+		return nil, err
 	}
 	now := d.now()
 	y, m, dd := now.In(d.loc()).Date()
 	today := time.Date(y, m, dd, 0, 0, 0, 0, d.loc())
 	var items []Item
-	for _, id := range ids {
-		rec, err := d.Load(ctx, id)
-		if errors.Is(err, ErrUnknown) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = d.store.eachRecord(ctx, ids, nil, func(rec *Record) error {
 		it := Item{Record: *rec, Age: now.Sub(rec.Request.CreatedAt)}
 		if due, ok := d.due(rec.Request); ok {
 			it.Due = due
 			it.Overdue = due.Before(today) || (rec.Status == StatusOpen && !due.After(today))
 		}
 		items = append(items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i], items[j]

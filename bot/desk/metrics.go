@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"strings"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
+
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 )
 
 // Metrics counts what a desk does: requests through their life, reminders,
@@ -112,31 +109,12 @@ func (m *Metrics) apiError(err error) {
 	}
 }
 
-// errorKind sorts a Bot API error into a small fixed set, for the label.
+// errorKind sorts a Bot API error into a small fixed set, for the label
+// (botapi.Error.Kind).
 func errorKind(err error) string {
-	var tooMany *tg.TooManyRequestsError
-	var migrate *tg.MigrateError
-	var urlErr *url.Error
-	var netErr net.Error
-	switch {
-	case errors.As(err, &tooMany):
-		return "rate_limited"
-	case errors.Is(err, tg.ErrorForbidden):
-		return "forbidden"
-	case errors.Is(err, tg.ErrorBadRequest), errors.As(err, &migrate):
-		return "bad_request"
-	case errors.Is(err, tg.ErrorUnauthorized):
-		return "unauthorized"
-	case errors.Is(err, tg.ErrorNotFound):
-		return "not_found"
-	case errors.Is(err, tg.ErrorConflict):
-		return "conflict"
-	case errors.As(err, &urlErr), errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
-		return "network"
-	case strings.Contains(err.Error(), "error response from telegram"):
-		return "server"
-	case strings.Contains(err.Error(), "decode"):
-		return "decode"
+	var e *botapi.Error
+	if errors.As(err, &e) {
+		return e.Kind()
 	}
 	return "other"
 }
@@ -226,95 +204,47 @@ type State struct {
 // the function) and the consumer group's counters.
 func (d *Desk) State(ctx context.Context) (State, error) {
 	st := State{Unclaimed: map[string]int{}, OldestUnclaimed: map[string]time.Duration{}, PastCallback: map[string]int{}}
-	ids, err := d.rdb.ZRange(ctx, d.key("active"), 0, -1).Result()
+	ids, err := d.store.activeIDs(ctx)
 	if err != nil {
-		return st, fmt.Errorf("list open requests: %w", err)
+		return st, err
 	}
 	now := d.now()
 	y, m, dd := now.In(d.loc()).Date()
 	today := time.Date(y, m, dd, 0, 0, 0, 0, d.loc())
-	const chunk = 500
-	for len(ids) > 0 {
-		part := ids[:min(chunk, len(ids))]
-		ids = ids[len(part):]
-		cmds := make([]*redis.SliceCmd, len(part))
-		_, err := d.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range part {
-				cmds[i] = p.HMGet(ctx, d.key("req", id), "status", "json")
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return st, fmt.Errorf("load open requests: %w", err)
-		}
-		for _, cmd := range cmds {
-			v := cmd.Val()
-			if len(v) != 2 {
-				continue
-			}
-			status, _ := v[0].(string)
-			raw, _ := v[1].(string)
-			if status != StatusOpen && status != StatusClaimed {
-				continue
-			}
-			var r struct {
-				CreatedAt   time.Time `json:"created_at"`
-				Urgency     string    `json:"urgency"`
-				CallbackDue string    `json:"callback_due"`
-			}
-			_ = json.Unmarshal([]byte(raw), &r) // an unreadable record still counts, as "normal"
-			u := r.Urgency
-			if u != "urgent" && u != "danger" {
-				u = "normal"
-			}
-			if status == StatusOpen {
-				st.Unclaimed[u]++
-				if age := now.Sub(r.CreatedAt); !r.CreatedAt.IsZero() && age > st.OldestUnclaimed[u] {
-					st.OldestUnclaimed[u] = age
-				}
-			}
-			if due, err := time.ParseInLocation("2006-01-02", r.CallbackDue, d.loc()); err == nil && due.Before(today) {
-				st.PastCallback[status]++
-			}
-		}
-	}
-	if st.Lag, st.Pending, err = d.groupCounts(ctx); err != nil {
+	sums, err := d.store.summaries(ctx, ids)
+	if err != nil {
 		return st, err
 	}
-	if st.DeadLetters, err = d.rdb.XLen(ctx, d.deadStream()).Result(); err != nil {
-		return st, fmt.Errorf("length of %s: %w", d.deadStream(), err)
-	}
-	return st, nil
-}
-
-// groupCounts returns the staff group's lag and pending count on the
-// stream. Redis reports no lag after entries were deleted mid-stream (a
-// withdrawn request); the entries after the group's last read are counted
-// then, up to 10,000. Without the group (no desk ran yet) every entry is
-// unread.
-func (d *Desk) groupCounts(ctx context.Context) (lag, pending int64, err error) {
-	groups, err := d.rdb.XInfoGroups(ctx, d.cfg.Stream).Result()
-	if err != nil && !isNoKey(err) {
-		return 0, 0, fmt.Errorf("consumer groups of %s: %w", d.cfg.Stream, err)
-	}
-	for _, g := range groups {
-		if g.Name != d.cfg.Group {
+	for _, sum := range sums {
+		status, raw := sum.Status, sum.JSON
+		if status != StatusOpen && status != StatusClaimed {
 			continue
 		}
-		lag = g.Lag
-		if lag < 0 || g.EntriesRead <= 0 { // unknown to Redis (or an in-memory Redis that does not count)
-			const most = 10000
-			after, err := d.rdb.XRangeN(ctx, d.cfg.Stream, "("+g.LastDeliveredID, "+", most).Result()
-			if err != nil {
-				return 0, 0, fmt.Errorf("unread entries of %s: %w", d.cfg.Stream, err)
-			}
-			lag = int64(len(after))
+		var r struct {
+			CreatedAt   time.Time `json:"created_at"`
+			Urgency     string    `json:"urgency"`
+			CallbackDue string    `json:"callback_due"`
 		}
-		return lag, g.Pending, nil
+		_ = json.Unmarshal([]byte(raw), &r) // an unreadable record still counts, as "normal"
+		u := r.Urgency
+		if u != "urgent" && u != "danger" {
+			u = "normal"
+		}
+		if status == StatusOpen {
+			st.Unclaimed[u]++
+			if age := now.Sub(r.CreatedAt); !r.CreatedAt.IsZero() && age > st.OldestUnclaimed[u] {
+				st.OldestUnclaimed[u] = age
+			}
+		}
+		if due, err := time.ParseInLocation("2006-01-02", r.CallbackDue, d.loc()); err == nil && due.Before(today) {
+			st.PastCallback[status]++
+		}
 	}
-	n, err := d.rdb.XLen(ctx, d.cfg.Stream).Result()
-	if err != nil {
-		return 0, 0, fmt.Errorf("length of %s: %w", d.cfg.Stream, err)
+	if st.Lag, st.Pending, err = d.store.groupCounts(ctx); err != nil {
+		return st, err
 	}
-	return n, 0, nil
+	if st.DeadLetters, err = d.store.deadLen(ctx); err != nil {
+		return st, err
+	}
+	return st, nil
 }

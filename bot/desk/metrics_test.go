@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -165,10 +165,10 @@ func TestMetricsMaybeTwice(t *testing.T) {
 	e := newMetricsEnv(t)
 	req := e.enqueue(e.request())
 	// A desk that died after sending left its posting mark.
-	if err := e.d.ensureGroup(context.Background()); err != nil {
+	if err := e.d.store.ensureGroup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.rdb.HSet(context.Background(), e.d.key("req", req.ID), "status", StatusOpen, "ref", req.Ref,
+	e.rdb.HSet(context.Background(), e.d.store.reqKey(req.ID), "status", StatusOpen, "ref", req.Ref,
 		"posting", "dead", "posting_at", e.clock.Now().Add(-time.Hour).UnixMilli())
 	run(t, e.d)
 	if p := e.waitPosts(1, 5*time.Second)[0]; !strings.Contains(p.Text, "twee keer") {
@@ -198,14 +198,16 @@ func TestErrorKind(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&tg.TooManyRequestsError{RetryAfter: 3}, "rate_limited"},
-		{fmt.Errorf("%w, bot was blocked by the user", tg.ErrorForbidden), "forbidden"},
-		{fmt.Errorf("%w, chat not found", tg.ErrorBadRequest), "bad_request"},
-		{&tg.MigrateError{Message: "bad request: migrated"}, "bad_request"},
-		{fmt.Errorf("%w, bad token", tg.ErrorUnauthorized), "unauthorized"},
-		{fmt.Errorf("do: %w", &url.Error{Op: "Post", URL: "x", Err: errors.New("connection refused")}), "network"},
-		{errors.New("error response from telegram for method sendMessage, 502 Bad Gateway"), "server"},
-		{errors.New("error decode response body for method sendMessage, <html>"), "decode"},
+		{&botapi.Error{Method: "sendMessage", Code: 429, RetryAfter: 3 * time.Second}, "rate_limited"},
+		{fmt.Errorf("gave up after 3 tries: %w", &botapi.Error{Code: 429, RetryAfter: time.Second}), "rate_limited"},
+		{&botapi.Error{Code: 403, Description: "Forbidden: bot was blocked by the user"}, "forbidden"},
+		{&botapi.Error{Code: 400, Description: "Bad Request: chat not found"}, "bad_request"},
+		{&botapi.Error{Code: 400, Description: "Bad Request: group chat was upgraded to a supergroup chat", MigrateTo: -1001}, "bad_request"},
+		{&botapi.Error{Code: 401, Description: "Unauthorized"}, "unauthorized"},
+		{&botapi.Error{Err: fmt.Errorf("%w: %w", botapi.ErrNetwork, &url.Error{Op: "Post", URL: "x", Err: errors.New("connection refused")})}, "network"},
+		{&botapi.Error{Status: 502, Code: 502, Description: "Bad Gateway"}, "server"},
+		{&botapi.Error{Status: 502, Err: fmt.Errorf("%w: <html>", botapi.ErrDecode)}, "server"},
+		{&botapi.Error{Status: 200, Err: fmt.Errorf("%w: <html>", botapi.ErrDecode)}, "decode"},
 		{errors.New("something else"), "other"},
 	} {
 		if got := errorKind(tc.err); got != tc.want {
@@ -220,7 +222,7 @@ func TestMetricsRedisDown(t *testing.T) {
 	e := newMetricsEnv(t)
 	bad := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	defer bad.Close()
-	e.d.rdb = bad
+	e.d.store.rdb = bad
 	if got := e.value("wotbot_desk_unclaimed_requests", "urgency=normal"); got != -1 {
 		t.Errorf("unclaimed gauge with Redis down = %v, want it left out", got)
 	}
@@ -236,10 +238,10 @@ func BenchmarkStateScrape(b *testing.B) {
 	for range 1000 {
 		r := e.request(func(r *dialog.Request) { r.Urgency = "urgent" })
 		raw, _ := json.Marshal(r)
-		if err := d.rdb.HSet(ctx, d.key("req", r.ID), "status", StatusOpen, "ref", r.Ref, "json", string(raw)).Err(); err != nil {
+		if err := e.rdb.HSet(ctx, d.store.reqKey(r.ID), "status", StatusOpen, "ref", r.Ref, "json", string(raw)).Err(); err != nil {
 			b.Fatal(err)
 		}
-		d.rdb.ZAdd(ctx, d.key("active"), redis.Z{Score: float64(r.CreatedAt.UnixMilli()), Member: r.ID})
+		e.rdb.ZAdd(ctx, d.store.activeKey(), redis.Z{Score: float64(r.CreatedAt.UnixMilli()), Member: r.ID})
 	}
 	b.ResetTimer()
 	for b.Loop() {

@@ -9,28 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-telegram/bot/models"
-	"github.com/redis/go-redis/v9"
 )
-
-// reassignScript hands a claimed request over. KEYS: req, relays:<old>,
-// relays:<new>, relay:<ch>:<chat>. ARGV: new uid, new name, now ms, id,
-// lang, ref, old uid (as read), open (1: the chat moves along when open).
-// Returns {ok|status|moved, detail}.
-var reassignScript = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 'status', 'claimed_by')
-if v[1] ~= 'claimed' then return {'status', v[1] or 'gone'} end
-if (v[2] or '') ~= ARGV[7] then return {'moved', v[2] or ''} end
-redis.call('HSET', KEYS[1], 'claimed_by', ARGV[1], 'claimed_name', ARGV[2], 'claimed_at', ARGV[3])
-if redis.call('HGET', KEYS[4], 'id') == ARGV[4] then
-  redis.call('DEL', KEYS[4])
-  redis.call('SREM', KEYS[2], ARGV[4])
-  if ARGV[8] == '1' then
-    redis.call('HSET', KEYS[4], 'id', ARGV[4], 'staff', ARGV[1], 'name', ARGV[2], 'lang', ARGV[5], 'ref', ARGV[6])
-    redis.call('SADD', KEYS[3], ARGV[4])
-  end
-end
-return {'ok', ''}
-`)
 
 // Reassign hands a claimed request over to another staff member: the post
 // shows the new name, the resident hears it, an open chat moves to them,
@@ -55,15 +34,13 @@ func (d *Desk) Reassign(ctx context.Context, ref string, to Staff) error {
 	open := to.ID != 0 && (d.notify[ch] != nil || ch == "telegram")
 	now := d.now()
 	old := rec.ClaimedBy
-	out, err := reassignScript.Run(ctx, d.rdb,
-		[]string{d.key("req", id), d.relaysKey(old), d.relaysKey(to.ID), d.key("relay", ch, chat)},
-		to.ID, to.Name, now.UnixMilli(), id, req.Language, req.Ref, strconv.FormatInt(old, 10), boolStr(open)).StringSlice()
+	outcome, detail, err := d.store.reassign(ctx, chatRef{ID: id, Ref: req.Ref, Lang: req.Language, Channel: ch, ChatID: chat}, old, to, now, open)
 	if err != nil {
 		return fmt.Errorf("hand over %s: %w", req.Ref, err)
 	}
-	switch out[0] {
+	switch outcome {
 	case "status":
-		return fmt.Errorf("hand over %s (%s): %w", req.Ref, out[1], ErrNotClaimed)
+		return fmt.Errorf("hand over %s (%s): %w", req.Ref, detail, ErrNotClaimed)
 	case "moved":
 		return fmt.Errorf("hand over %s: it changed hands just now; try again", req.Ref)
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -25,23 +23,6 @@ var (
 	// ErrNoChannel: the resident's channel cannot be reached from here.
 	ErrNoChannel = errors.New("the resident cannot be reached through the bot")
 )
-
-// reopenScript opens the chat of a claimed request again, for its claimer.
-// KEYS: req, relays:<uid>, relay:<ch>:<chat>. ARGV: uid, id, lang, ref.
-// Returns {outcome, detail}: reopened|open (name), status (the status),
-// not_yours (name), busy (the other request's id).
-var reopenScript = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 'status', 'claimed_by', 'claimed_name')
-if v[1] ~= 'claimed' then return {'status', v[1] or 'gone'} end
-if v[2] ~= ARGV[1] then return {'not_yours', v[3] or ''} end
-local cur = redis.call('HMGET', KEYS[3], 'id', 'staff')
-if cur[1] == ARGV[2] then return {'open', v[3] or ''} end
-if cur[1] then return {'busy', cur[1]} end
-redis.call('HSET', KEYS[3], 'id', ARGV[2], 'staff', ARGV[1], 'name', v[3] or '', 'lang', ARGV[3], 'ref', ARGV[4])
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('HDEL', KEYS[1], 'stopped')
-return {'reopened', v[3] or ''}
-`)
 
 // Reopen opens the chat between a claimed request's resident and its
 // claimer again (after /sluit or the resident's "stop"), and tells the
@@ -72,27 +53,25 @@ func (d *Desk) reopen(ctx context.Context, rec *Record, uid int64) (*relay, erro
 	if d.notify[ch] == nil {
 		return nil, fmt.Errorf("reopen %s: %w", req.Ref, ErrNoChannel)
 	}
-	out, err := reopenScript.Run(ctx, d.rdb,
-		[]string{d.key("req", rec.ID), d.relaysKey(uid), d.key("relay", ch, chat)},
-		uid, rec.ID, req.Language, req.Ref).StringSlice()
+	outcome, detail, err := d.store.reopen(ctx, chatRef{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Channel: ch, ChatID: chat}, uid)
 	if err != nil {
 		return nil, fmt.Errorf("reopen %s: %w", req.Ref, err)
 	}
-	switch out[0] {
+	switch outcome {
 	case "status":
-		return nil, fmt.Errorf("reopen %s (%s): %w", req.Ref, out[1], ErrNotClaimed)
+		return nil, fmt.Errorf("reopen %s (%s): %w", req.Ref, detail, ErrNotClaimed)
 	case "not_yours":
-		return nil, fmt.Errorf("reopen %s (claimed by %s): %w", req.Ref, out[1], ErrNotYours)
+		return nil, fmt.Errorf("reopen %s (claimed by %s): %w", req.Ref, detail, ErrNotYours)
 	case "busy":
 		// The claimer may still write to their resident; the resident's
 		// answers are asked which request they are about.
 		return &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: rec.ClaimedName, Staff: uid,
 			Channel: ch, ChatID: chat, closed: true}, fmt.Errorf("reopen %s: %w", req.Ref, ErrChatBusy)
 	}
-	rel := &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: out[1], Staff: uid, Channel: ch, ChatID: chat}
-	if out[0] == "reopened" {
+	rel := &relay{ID: rec.ID, Ref: req.Ref, Lang: req.Language, Name: detail, Staff: uid, Channel: ch, ChatID: chat}
+	if outcome == "reopened" {
 		d.log.Info("relay reopened", "ref", req.Ref)
-		text := d.cat.T(req.Language, "desk.resident.reopened", map[string]any{"Name": out[1], "Ref": req.Ref})
+		text := d.cat.T(req.Language, "desk.resident.reopened", map[string]any{"Name": detail, "Ref": req.Ref})
 		if err := d.notify[ch].Notify(ctx, chat, text); err != nil {
 			d.log.Warn("tell resident chat reopened", "ref", req.Ref, "err", err)
 		}

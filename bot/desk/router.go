@@ -3,7 +3,6 @@ package desk
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/telegram"
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -106,7 +106,7 @@ func (d *Desk) HandleGroupUpdate(ctx context.Context, upd *models.Update) {
 // The reference is returned too, for a message that names a request that
 // is no longer kept.
 func (d *Desk) requestOfGroupMessage(ctx context.Context, m *models.Message) (id, ref string) {
-	if id, err := d.rdb.Get(ctx, d.key("msg", strconv.Itoa(m.ID))).Result(); err == nil {
+	if id, ok := d.store.idOfPost(ctx, m.ID); ok {
 		return id, ""
 	}
 	refs := refsOfReplied(m.Text)
@@ -199,7 +199,7 @@ func (d *Desk) closeFromChat(ctx context.Context, cq *models.CallbackQuery, ref 
 	if !ok {
 		return
 	}
-	first, err := d.rdb.SetNX(ctx, d.key("closeask", id, strconv.FormatInt(cq.From.ID, 10)), 1, closeConfirm).Result()
+	first, err := d.store.askClose(ctx, id, cq.From.ID, closeConfirm)
 	if err != nil {
 		d.toast(ctx, cq.ID, d.t("desk.claim.failed", nil))
 		return
@@ -217,7 +217,7 @@ func (d *Desk) closeFromChat(ctx context.Context, cq *models.CallbackQuery, ref 
 		d.toast(ctx, cq.ID, d.t("desk.claim.failed", nil))
 		return
 	}
-	d.rdb.Del(ctx, d.key("closeask", id, strconv.FormatInt(cq.From.ID, 10)))
+	d.store.clearCloseAsk(ctx, id, cq.From.ID)
 	d.toast(ctx, cq.ID, d.t("desk.close.done", map[string]any{"Ref": rec.Request.Ref}))
 }
 
@@ -239,7 +239,7 @@ func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(
 	if err := d.toResident(ctx, rel, text); err != nil {
 		d.log.Warn("relay to resident", "ref", rel.Ref, "err", err)
 		why := "desk.why.try_again"
-		if e := strings.ToLower(err.Error()); strings.Contains(e, "forbidden") || strings.Contains(e, "blocked") {
+		if errors.Is(err, botapi.ErrForbidden) { // the resident blocked the bot, or never started it
 			why = "desk.why.blocked"
 		}
 		say(d.t("desk.relay.failed", map[string]any{"Ref": rel.Ref, "Why": d.t(why, nil)}))
@@ -248,9 +248,11 @@ func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(
 	say(d.t("desk.relay.sent", map[string]any{"Ref": rel.Ref}))
 }
 
-// Handler runs a private-chat message (telegram.Handler).
-type Handler interface {
-	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
+// Relay is the relay as a bot.Middleware: serve puts it in front of the
+// conversation. crisis tells a message about danger, violence or suicide
+// (the intent classifier's IsCrisis); nil tells none.
+func (d *Desk) Relay(crisis func(text string) bool) bot.Middleware {
+	return func(next bot.Handler) bot.Handler { return &Router{Desk: d, Next: next, Crisis: crisis} }
 }
 
 // Router sits in front of the conversation in private chats: a resident
@@ -260,7 +262,7 @@ type Handler interface {
 // staff member, and a crisis message gets the bot's safety answer too.
 type Router struct {
 	Desk *Desk
-	Next Handler
+	Next bot.Handler
 	// Crisis tells a message about danger, violence or suicide (the intent
 	// classifier's IsCrisis).
 	Crisis func(text string) bool
@@ -269,7 +271,7 @@ type Router struct {
 // stopWords end a relay, as they end an intake.
 var stopWords = map[string]bool{"stop": true, "/stop": true, "annuleren": true, "cancel": true}
 
-// Handle implements telegram.Handler.
+// Handle implements bot.Handler.
 func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error) {
 	d := r.Desk
 	if in.Msg.Kind == dialog.KindOption && strings.HasPrefix(in.Msg.Data, aboutPrefix) {
@@ -353,7 +355,7 @@ func (r *Router) stop(ctx context.Context, in bot.Inbound, rel *relay) ([]dialog
 	}
 	if ended {
 		d.log.Info("relay ended by resident", "ref", rel.Ref)
-		if err := d.rdb.HSet(ctx, d.key("req", rel.ID), "stopped", "1").Err(); err != nil {
+		if err := d.store.markStopped(ctx, rel.ID); err != nil {
 			d.log.Warn("record stop", "ref", rel.Ref, "err", err)
 		}
 		if d.send != nil {
@@ -379,7 +381,7 @@ const askTTL = time.Hour
 // about, with the topics as buttons.
 func (d *Desk) askWhich(ctx context.Context, in bot.Inbound, cands []*Record, text string) []dialog.Reply {
 	lang := cands[0].Request.Language
-	if err := d.rdb.Set(ctx, d.key("ask", in.Channel, in.ChatID), text, askTTL).Err(); err != nil {
+	if err := d.store.keepAsk(ctx, in.Channel, in.ChatID, text, askTTL); err != nil {
 		d.log.Warn("keep message for choice", "err", err)
 		return []dialog.Reply{{Text: d.cat.T(lang, "desk.relay.not_delivered", d.facts)}}
 	}
@@ -406,7 +408,7 @@ func (r *Router) chosen(ctx context.Context, in bot.Inbound) ([]dialog.Reply, er
 			Msg: dialog.Message{Kind: dialog.KindText, Text: "/help"}})
 	}
 	rec := cands[i]
-	text, err := d.rdb.GetDel(ctx, d.key("ask", in.Channel, in.ChatID)).Result()
+	text, err := d.store.takeAsk(ctx, in.Channel, in.ChatID)
 	if err != nil || text == "" {
 		return []dialog.Reply{{Text: d.cat.T(rec.Request.Language, "desk.relay.ask_again", nil)}}, nil
 	}
@@ -441,15 +443,12 @@ func (d *Desk) deliver(ctx context.Context, in bot.Inbound, rel *relay, rec *Rec
 	return nil
 }
 
-// Delivered passes the channel's "replies sent" on to the conversation, so
-// a redelivered update is answered again only when its replies were lost.
-func (r *Router) Delivered(ctx context.Context, ins ...bot.Inbound) error {
-	if dt, ok := r.Next.(interface {
-		Delivered(context.Context, ...bot.Inbound) error
-	}); ok {
-		return dt.Delivered(ctx, ins...)
-	}
-	return nil
+// MarkDelivered passes the channel's "replies sent" on to the
+// conversation, so a redelivered update is answered again only when its
+// replies were lost. A relayed message is kept from a second run by
+// firstTime instead; its mark costs nothing.
+func (r *Router) MarkDelivered(ctx context.Context, ins ...bot.Inbound) error {
+	return r.Next.MarkDelivered(ctx, ins...)
 }
 
 // firstTime is false for a message handled before (a redelivered update).
@@ -457,7 +456,7 @@ func (d *Desk) firstTime(ctx context.Context, in bot.Inbound) bool {
 	if in.Seq <= 0 {
 		return true
 	}
-	ok, err := d.rdb.SetNX(ctx, d.key("seen", in.Channel, in.ChatID, strconv.FormatInt(in.Seq, 10)), 1, 24*time.Hour).Result()
+	ok, err := d.store.firstSeen(ctx, in.Channel, in.ChatID, in.Seq, 24*time.Hour)
 	return err != nil || ok
 }
 
@@ -500,23 +499,19 @@ func (d *Desk) fromStaffPrivate(ctx context.Context, uid int64, rels []openRelay
 // this chat and did not stop the chat themselves: their messages go to
 // staff even when no chat is open.
 func (d *Desk) claimedOfResident(ctx context.Context, channel, chatID string) ([]*Record, error) {
-	ids, err := d.rdb.SMembers(ctx, d.key("chat", channel, chatID)).Result()
+	ids, err := d.store.chatIDs(ctx, channel, chatID)
 	if err != nil {
-		return nil, fmt.Errorf("requests of chat: %w", err)
+		return nil, err
 	}
 	var out []*Record
-	for _, id := range ids {
-		rec, err := d.Load(ctx, id)
-		if errors.Is(err, ErrUnknown) {
-			continue
+	err = d.store.eachRecord(ctx, ids, nil, func(rec *Record) error {
+		if ch, chat := residentChat(rec.Request); rec.Status == StatusClaimed && !rec.Stopped && ch == channel && chat == chatID {
+			out = append(out, rec)
 		}
-		if err != nil {
-			return nil, err
-		}
-		if ch, chat := residentChat(rec.Request); rec.Status != StatusClaimed || rec.Stopped || ch != channel || chat != chatID {
-			continue
-		}
-		out = append(out, rec)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b *Record) int { return a.ClaimedAt.Compare(b.ClaimedAt) })
 	return out, nil

@@ -2,13 +2,8 @@ package desk
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
 	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/wotschiedam/wotbot/bot/stats"
 	"github.com/wotschiedam/wotbot/dialog"
@@ -23,13 +18,8 @@ import (
 
 const statsTTL = stats.KeepDays * 24 * time.Hour
 
-func (d *Desk) statsKey(day time.Time) string {
-	return d.key("stats", stats.DayKey(day, d.loc()))
-}
-
-func (d *Desk) claimTimesKey(day time.Time) string {
-	return d.key("stats", stats.DayKey(day, d.loc()), "claim")
-}
+// dayKey is the day of t in the desk's time zone, as the counters are kept.
+func (d *Desk) dayKey(t time.Time) string { return stats.DayKey(t, d.loc()) }
 
 // statFields are the counters a request adds one to when the desk first
 // registers it.
@@ -58,29 +48,9 @@ func (d *Desk) countClaim(ctx context.Context, req dialog.Request, at time.Time)
 	if due, ok := d.due(req); ok {
 		late = !at.In(d.loc()).Before(due.AddDate(0, 0, 1)) // claimed on a day after the due date
 	}
-	_, err := d.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-		list := d.claimTimesKey(req.CreatedAt)
-		p.RPush(ctx, list, strconv.FormatInt(int64(wait/time.Second), 10))
-		p.PExpire(ctx, list, statsTTL)
-		if late {
-			key := d.statsKey(req.CreatedAt)
-			p.HIncrBy(ctx, key, stats.FieldClaimedLate, 1)
-			p.PExpire(ctx, key, statsTTL)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := d.store.countClaim(context.WithoutCancel(ctx), d.dayKey(req.CreatedAt), wait, late, statsTTL); err != nil {
 		d.log.Warn("count claim for staff stats", "ref", req.Ref, "err", err)
 	}
-}
-
-// IntentCounter counts residents' questions per day under the desk's
-// prefix (Conversations.Intents), where StatsDays reads them.
-func IntentCounter(rdb redis.UniversalClient, prefix string, loc *time.Location, log *slog.Logger) *stats.IntentCounter {
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
-	return &stats.IntentCounter{RDB: rdb, Prefix: prefix + stats.IntentKeys, Loc: loc, Log: log}
 }
 
 // StatsDays returns the counters of every day from from to to (inclusive,
@@ -93,15 +63,11 @@ func (d *Desk) StatsDays(ctx context.Context, from, to time.Time) ([]stats.Day, 
 	var days []stats.Day
 	index := map[string]int{}
 	for !day.After(to) {
-		counts, err := stats.HashCounts(ctx, d.rdb, d.statsKey(day))
+		counts, secs, err := d.store.dayCounts(ctx, d.dayKey(day))
 		if err != nil {
 			return nil, err
 		}
-		secs, err := d.rdb.LRange(ctx, d.claimTimesKey(day), 0, -1).Result()
-		if err != nil {
-			return nil, fmt.Errorf("read claim times: %w", err)
-		}
-		intents, err := IntentCounter(d.rdb, d.cfg.Prefix, loc, nil).Day(ctx, day)
+		intents, err := d.store.intents(loc).Day(ctx, day)
 		if err != nil {
 			return nil, err
 		}
@@ -119,26 +85,23 @@ func (d *Desk) StatsDays(ctx context.Context, from, to time.Time) ([]stats.Day, 
 	now := d.now()
 	y, m, dd = now.In(loc).Date()
 	today := time.Date(y, m, dd, 0, 0, 0, 0, loc)
-	ids, err := d.rdb.ZRange(ctx, d.key("active"), 0, -1).Result()
+	ids, err := d.store.activeIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list open requests: %w", err)
+		return nil, err
 	}
-	for _, id := range ids {
-		rec, err := d.Load(ctx, id)
-		if errors.Is(err, ErrUnknown) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = d.store.eachRecord(ctx, ids, nil, func(rec *Record) error {
 		if rec.Status != StatusOpen {
-			continue
+			return nil
 		}
 		due, ok := d.due(rec.Request)
 		i, in := index[stats.DayKey(rec.Request.CreatedAt, loc)]
 		if ok && in && due.Before(today) {
 			days[i].OpenLate++
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return days, nil
 }

@@ -86,7 +86,7 @@ func TestStatsFromADeskRun(t *testing.T) {
 	}
 
 	// Nothing personal in any counter.
-	keys, err := e.rdb.Keys(ctx, d.key("stats")+"*").Result()
+	keys, err := e.rdb.Keys(ctx, d.store.key("stats")+"*").Result()
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("stats keys: %v %v", keys, err)
 	}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 func (d *Desk) sweepLoop(ctx context.Context) {
@@ -29,35 +26,26 @@ func (d *Desk) sweepLoop(ctx context.Context) {
 func (d *Desk) Sweep(ctx context.Context) error {
 	now := d.now()
 	var errs []error
-	ids, err := d.rdb.ZRange(ctx, d.key("active"), 0, -1).Result()
+	ids, err := d.store.activeIDs(ctx)
 	if err != nil {
-		return fmt.Errorf("list open requests: %w", err)
+		return err
 	}
-	for _, id := range ids {
-		rec, err := d.Load(ctx, id)
-		if errors.Is(err, ErrUnknown) {
-			d.rdb.ZRem(ctx, d.key("active"), id)
-			continue
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := d.remind(ctx, rec, now); err != nil {
-			errs = append(errs, err)
-		}
+	drop := func(id string) { d.store.dropActive(ctx, id) }
+	if err := d.store.eachRecord(ctx, ids, drop, func(rec *Record) error { return d.remind(ctx, rec, now) }); err != nil {
+		errs = append(errs, err)
 	}
-	pending, err := d.rdb.ZRange(ctx, d.key("notify"), 0, -1).Result()
+	pending, err := d.store.untoldIDs(ctx)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("list residents to tell: %w", err))
+		errs = append(errs, err)
 	}
-	for _, id := range pending {
-		if rec, err := d.Load(ctx, id); err == nil && rec.Status == StatusClaimed {
+	// A resident not told now is told by a later sweep: what fails here
+	// is not the sweep's error.
+	_ = d.store.eachRecord(ctx, pending, func(id string) { d.store.told(ctx, id) }, func(rec *Record) error {
+		if rec.Status == StatusClaimed {
 			d.tellClaimed(ctx, rec)
-		} else if errors.Is(err, ErrUnknown) {
-			d.rdb.ZRem(ctx, d.key("notify"), id)
 		}
-	}
+		return nil
+	})
 	if err := d.retain(ctx, now); err != nil {
 		errs = append(errs, err)
 	}
@@ -67,8 +55,8 @@ func (d *Desk) Sweep(ctx context.Context) error {
 	if err := d.tellDeadLetters(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	if err := d.rdb.XTrimMinIDApprox(ctx, d.deadStream(), strconv.FormatInt(now.Add(-d.cfg.Retention).UnixMilli(), 10), 0).Err(); err != nil {
-		errs = append(errs, fmt.Errorf("trim %s: %w", d.deadStream(), err))
+	if err := d.store.trimDead(ctx, now.Add(-d.cfg.Retention).UnixMilli()); err != nil {
+		errs = append(errs, err)
 	}
 	// The reminders and edits went to the staff chat's queue; a sweep is
 	// done when they are out, or after SweepEvery when the staff chat's pace
@@ -89,9 +77,8 @@ func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
 		return nil
 	}
 	req := rec.Request
-	key := d.key("req", rec.ID)
 	if (req.Urgency == "urgent" || req.Urgency == "danger") && !rec.RemUrgent && now.Sub(req.CreatedAt) >= d.cfg.UrgentReminder {
-		ok, err := d.rdb.HSetNX(ctx, key, "rem_urgent", now.UnixMilli()).Result()
+		ok, err := d.store.markReminded(ctx, rec.ID, "rem_urgent", now)
 		if err != nil {
 			return fmt.Errorf("remind %s: %w", req.Ref, err)
 		}
@@ -107,7 +94,7 @@ func (d *Desk) remind(ctx context.Context, rec *Record, now time.Time) error {
 	if !ok || rec.RemDue || now.Before(d.workdayBefore(due)) {
 		return nil
 	}
-	first, err := d.rdb.HSetNX(ctx, key, "rem_due", now.UnixMilli()).Result()
+	first, err := d.store.markReminded(ctx, rec.ID, "rem_due", now)
 	if err != nil {
 		return fmt.Errorf("remind %s: %w", req.Ref, err)
 	}
@@ -143,29 +130,17 @@ func (d *Desk) workday(day time.Time) bool {
 
 // retain deletes closed requests older than the retention period.
 func (d *Desk) retain(ctx context.Context, now time.Time) error {
-	cutoff := now.Add(-d.cfg.Retention).UnixMilli()
-	ids, err := d.rdb.ZRangeByScore(ctx, d.key("closed"), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(cutoff, 10)}).Result()
+	ids, err := d.store.closedBefore(ctx, now.Add(-d.cfg.Retention))
 	if err != nil {
-		return fmt.Errorf("list expired requests: %w", err)
+		return err
 	}
-	var errs []error
-	for _, id := range ids {
-		rec, err := d.Load(ctx, id)
-		if errors.Is(err, ErrUnknown) {
-			d.rdb.ZRem(ctx, d.key("closed"), id)
-			continue
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
+	return d.store.eachRecord(ctx, ids, func(id string) { d.store.dropClosed(ctx, id) }, func(rec *Record) error {
 		if err := d.erase(ctx, rec, ""); err != nil {
-			errs = append(errs, err)
-			continue
+			return err
 		}
 		d.log.Info("closed request deleted after retention", "ref", rec.Request.Ref)
-	}
-	return errors.Join(errs...)
+		return nil
+	})
 }
 
 // erase deletes everything kept of a request: its hash, indexes, relay and
@@ -180,36 +155,8 @@ func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
 			return err
 		}
 	}
-	key := d.key("req", rec.ID)
-	_, err := d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, key)
-		p.Del(ctx, d.key("hist", rec.ID))
-		p.ZRem(ctx, d.key("active"), rec.ID)
-		p.ZRem(ctx, d.key("closed"), rec.ID)
-		p.ZRem(ctx, d.key("notify"), rec.ID)
-		p.SRem(ctx, d.key("chat", req.Channel, req.ChatID), rec.ID)
-		if oc := req.OtherContact; oc != nil {
-			p.SRem(ctx, d.key("chat", oc.Channel, oc.ChatID), rec.ID)
-		}
-		if rec.MsgID != 0 {
-			p.Del(ctx, d.key("msg", strconv.Itoa(rec.MsgID)))
-		}
-		if tombstone != "" {
-			p.HSet(ctx, key, "status", tombstone, "ref", req.Ref)
-			p.PExpire(ctx, key, d.cfg.Retention)
-			p.PExpire(ctx, d.key("ref", req.Ref), d.cfg.Retention)
-		} else {
-			p.Del(ctx, d.key("ref", req.Ref))
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("delete request %s: %w", req.Ref, err)
-	}
-	if rec.Entry != "" {
-		if err := d.rdb.XDel(ctx, d.cfg.Stream, rec.Entry).Err(); err != nil {
-			return fmt.Errorf("delete stream entry of %s: %w", req.Ref, err)
-		}
+	if err := d.store.erase(ctx, rec, tombstone); err != nil {
+		return err
 	}
 	msg := "desk.erased"
 	if tombstone == StatusWithdrawn {
@@ -222,50 +169,5 @@ func (d *Desk) erase(ctx context.Context, rec *Record, tombstone string) error {
 // trim drops stream entries older than the retention period, but never one
 // the group has not read or acknowledged.
 func (d *Desk) trim(ctx context.Context, now time.Time) error {
-	minID := now.Add(-d.cfg.Retention).UnixMilli()
-	groups, err := d.rdb.XInfoGroups(ctx, d.cfg.Stream).Result()
-	if err != nil {
-		if isNoKey(err) {
-			return nil
-		}
-		return fmt.Errorf("trim %s: %w", d.cfg.Stream, err)
-	}
-	for _, g := range groups {
-		if g.Name == d.cfg.Group {
-			minID = min(minID, idMillis(g.LastDeliveredID)+1)
-		}
-	}
-	p, err := d.rdb.XPending(ctx, d.cfg.Stream, d.cfg.Group).Result()
-	if err != nil {
-		return fmt.Errorf("trim %s: pending: %w", d.cfg.Stream, err)
-	}
-	if p.Count > 0 {
-		minID = min(minID, idMillis(p.Lower))
-	}
-	if minID <= 0 {
-		return nil
-	}
-	if err := d.rdb.XTrimMinIDApprox(ctx, d.cfg.Stream, strconv.FormatInt(minID, 10), 0).Err(); err != nil {
-		return fmt.Errorf("trim %s: %w", d.cfg.Stream, err)
-	}
-	return nil
-}
-
-func idMillis(id string) int64 {
-	ms, _, _ := cutDash(id)
-	n, _ := strconv.ParseInt(ms, 10, 64)
-	return n
-}
-
-func cutDash(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '-' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
-func isNoKey(err error) bool {
-	return err != nil && (errors.Is(err, redis.Nil) || containsAny(err.Error(), "no such key", "NOGROUP"))
+	return d.store.trim(ctx, now.Add(-d.cfg.Retention).UnixMilli())
 }

@@ -104,7 +104,7 @@ func TestRetention(t *testing.T) {
 	if _, err := d.IDOf(ctx, req.Ref); !errors.Is(err, ErrUnknown) {
 		t.Fatalf("closed request kept after retention: %v", err)
 	}
-	if n, _ := e.rdb.Exists(ctx, d.key("req", req.ID)).Result(); n != 0 {
+	if n, _ := e.rdb.Exists(ctx, d.store.reqKey(req.ID)).Result(); n != 0 {
 		t.Fatal("request hash kept")
 	}
 	edit := e.waitText(staffChat, "gewist na de bewaartermijn")

@@ -14,6 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wotschiedam/wotbot/bot/records"
+
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -160,6 +162,14 @@ func (s *Store) Take(ctx context.Context, token, outcome string) (*Record, error
 	return &r, nil
 }
 
+// taker is Take for records.Each: a token taken before is gone.
+func (s *Store) taker(outcome string) func(context.Context, string) (*Record, bool, error) {
+	return func(ctx context.Context, token string) (*Record, bool, error) {
+		r, err := s.Take(ctx, token, outcome)
+		return r, r != nil, err
+	}
+}
+
 // Expire takes every request whose time ran out before now.
 func (s *Store) Expire(ctx context.Context, now time.Time) ([]Record, error) {
 	tokens, err := s.rdb.ZRangeByScore(ctx, s.dueKey(), &redis.ZRangeBy{Min: "-inf", Max: fmt.Sprint(now.Unix())}).Result()
@@ -167,18 +177,13 @@ func (s *Store) Expire(ctx context.Context, now time.Time) ([]Record, error) {
 		return nil, fmt.Errorf("list expired held requests: %w", err)
 	}
 	var out []Record
-	for _, tok := range tokens {
-		r, err := s.Take(ctx, tok, "expired")
-		if err != nil {
-			return out, err
-		}
-		if r == nil {
-			s.rdb.ZRem(ctx, s.dueKey(), tok) // data already gone: drop the stale entry
-			continue
-		}
+	// Data already gone: the stale entry is dropped.
+	gone := func(tok string) { s.rdb.ZRem(ctx, s.dueKey(), tok) }
+	err = records.Each(ctx, tokens, s.taker("expired"), gone, func(r *Record) error {
 		out = append(out, *r)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // Withdraw takes every request the registrant c still holds (/vergeet).
@@ -188,14 +193,12 @@ func (s *Store) Withdraw(ctx context.Context, c dialog.Contact) ([]Record, error
 		return nil, fmt.Errorf("list held requests: %w", err)
 	}
 	var out []Record
-	for _, tok := range tokens {
-		r, err := s.Take(ctx, tok, "withdrawn")
-		if err != nil {
-			return out, err
-		}
-		if r != nil {
-			out = append(out, *r)
-		}
+	err = records.Each(ctx, tokens, s.taker("withdrawn"), nil, func(r *Record) error {
+		out = append(out, *r)
+		return nil
+	})
+	if err != nil {
+		return out, err
 	}
 	return out, s.rdb.Del(ctx, s.byKey(c)).Err()
 }

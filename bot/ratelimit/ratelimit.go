@@ -1,7 +1,8 @@
-// Package ratelimit limits how fast one chat is handled, for all replicas
-// together: the count lives in Redis (GCRA, github.com/go-redis/redis_rate),
-// so a flood spread by a load balancer over several replicas is limited as
-// one.
+// Package ratelimit is the bot's one rate limiter (GCRA in Redis,
+// github.com/go-redis/redis_rate), shared by all replicas: Limiter refuses
+// what a chat sends too fast (a flood spread by a load balancer over several
+// replicas is limited as one), and Pacer makes what the bot sends to a
+// group (the staff chat) wait for its turn.
 package ratelimit
 
 import (

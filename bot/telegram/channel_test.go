@@ -33,6 +33,9 @@ type fakeConv struct {
 
 func newFakeConv() *fakeConv { return &fakeConv{seen: map[string]map[int64]bool{}} }
 
+// MarkDelivered has nothing to do: fakeConv answers a Seq once, delivered or not.
+func (f *fakeConv) MarkDelivered(context.Context, ...bot.Inbound) error { return nil }
+
 func (f *fakeConv) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error) {
 	f.mu.Lock()
 	if in.Seq > 0 {
@@ -102,7 +105,7 @@ func testConfig(srv *telegramtest.Server) Config {
 
 // start runs a channel against srv until the test ends; stop cancels it and
 // returns Run's error.
-func start(t testing.TB, cfg Config, h Handler) (ch *Channel, stop func() error) {
+func start(t testing.TB, cfg Config, h bot.Handler) (ch *Channel, stop func() error) {
 	t.Helper()
 	ch, err := New(cfg, h, catalog, WithLogger(quietLogger()))
 	if err != nil {

@@ -10,20 +10,13 @@ import (
 	"github.com/wotschiedam/wotbot/bot"
 )
 
-// deliveryTracker is a Handler that wants to know when updates' replies all
-// reached their chats (bot.Conversations): Telegram redelivers updates, and
-// only replies that never went out should go out again.
-type deliveryTracker interface {
-	Delivered(ctx context.Context, ins ...bot.Inbound) error
-}
-
-// deliveryMarks passes "replies delivered" to the tracker from one
+// deliveryMarks passes "replies delivered" to the handler from one
 // goroutine, the marks of markLinger in one call: under load one round trip
 // to Redis carries the marks of many updates. A mark that is late or lost
 // costs nothing but a reply sent twice should the same update come back; it
 // never holds up the update's own handling.
 type deliveryMarks struct {
-	dt     deliveryTracker
+	dm     bot.DeliveryMarker
 	log    *slog.Logger
 	errors prometheus.Counter
 
@@ -48,8 +41,8 @@ const markTimeout = 5 * time.Second
 // process must exit soon after SIGTERM even with Redis gone.
 const stopGrace = time.Second
 
-func startMarks(dt deliveryTracker, log *slog.Logger, errors prometheus.Counter) *deliveryMarks {
-	m := &deliveryMarks{dt: dt, log: log, errors: errors,
+func startMarks(dm bot.DeliveryMarker, log *slog.Logger, errors prometheus.Counter) *deliveryMarks {
+	m := &deliveryMarks{dm: dm, log: log, errors: errors,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	go m.run()
@@ -101,7 +94,7 @@ func (m *deliveryMarks) flush() {
 	}
 	ctx, cancel := context.WithTimeout(m.ctx, markTimeout)
 	defer cancel()
-	if err := m.dt.Delivered(ctx, batch...); err != nil {
+	if err := m.dm.MarkDelivered(ctx, batch...); err != nil {
 		m.errors.Inc()
 		m.log.Warn("mark replies delivered", "updates", len(batch), "err", err)
 	}

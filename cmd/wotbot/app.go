@@ -33,6 +33,9 @@ type core struct {
 	catalog   *locales.Catalog
 	knowledge *knowledge.Base
 	engine    *dialog.Engine
+	// crisis tells a message about danger, violence or suicide: the relay
+	// gives such a message the bot's safety answer too.
+	crisis func(text string) bool
 }
 
 func newCore(env func(string) string) (*core, error) {
@@ -73,7 +76,7 @@ func newCore(env func(string) string) (*core, error) {
 		eng.SessionTTL = d
 	}
 	eng.BotUsername = strings.TrimPrefix(env("TELEGRAM_BOT_USERNAME"), "@")
-	return &core{catalog: cat, knowledge: kb, engine: eng}, nil
+	return &core{catalog: cat, knowledge: kb, engine: eng, crisis: clf.IsCrisis}, nil
 }
 
 // boot builds what a long-running subcommand needs: the logger (LOG_LEVEL),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/desk"
+	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/redisconn"
 	"github.com/wotschiedam/wotbot/bot/telegram"
 	"github.com/wotschiedam/wotbot/bot/web"
@@ -189,14 +190,14 @@ func outboxPath(env func(string) string) string {
 	if p := env("OUTBOX_PATH"); p != "" {
 		return p
 	}
-	return desk.DefaultOutboxPath(env)
+	return handoff.DefaultOutboxPath(env)
 }
 
 // useOutbox puts the outbox file in front of conv's hand-off, so a finished
 // request survives a Redis outage on disk, and delivers it until ctx ends.
 // The returned func closes the file.
 func useOutbox(ctx context.Context, env func(string) string, conv *bot.Conversations, log *slog.Logger) func() {
-	outbox := desk.NewOutbox(outboxPath(env), conv.Queue, log)
+	outbox := handoff.NewOutbox(outboxPath(env), conv.Queue, log)
 	conv.Queue = outbox
 	go outbox.Run(ctx)
 	return func() { outbox.Close() }

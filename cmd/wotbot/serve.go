@@ -69,7 +69,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 	conv.Forgetter = d
 
 	conv.Metrics = bot.NewMetrics(reg)
-	var handler telegram.Handler = conv
+	var handler bot.Handler = conv
 	opts := []telegram.Option{
 		telegram.WithRegistry(reg),
 		telegram.WithHealth(func(ctx context.Context) error { return st.rdb.Ping(ctx).Err() }),
@@ -80,11 +80,7 @@ func serveCmd(ctx context.Context, args []string, env func(string) string, stder
 		telegram.WithInbox(st.rdb, cfg.InboxPrefix),
 	}
 	if dcfg.StaffChat != 0 {
-		router := &desk.Router{Desk: d, Next: conv}
-		if cr, ok := c.engine.Classifier.(interface{ IsCrisis(string) bool }); ok {
-			router.Crisis = cr.IsCrisis
-		}
-		handler = router
+		handler = bot.Chain(conv, d.Relay(c.crisis))
 		opts = append(opts, telegram.WithGroupHandler(d.HandleGroupUpdate))
 	}
 	var wch *web.Channel

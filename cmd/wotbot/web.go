@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wotschiedam/wotbot/bot"
-	"github.com/wotschiedam/wotbot/bot/desk"
 	"github.com/wotschiedam/wotbot/bot/telegram"
 	"github.com/wotschiedam/wotbot/bot/web"
 	"github.com/wotschiedam/wotbot/locales"
@@ -98,7 +97,7 @@ func webCmd(ctx context.Context, args []string, env func(string) string, stderr 
 // messages (conv, or the desk's router in front of it), conv pushes notices
 // to it, and /vergeet erases its transcript too. Its transcript is kept as
 // long as the consent text says requests are (RETENTION_DAYS).
-func (c *core) webChannel(cfg web.Config, st *storage, conv *bot.Conversations, handler web.Handler, log *slog.Logger, reg prometheus.Registerer) (*web.Channel, error) {
+func (c *core) webChannel(cfg web.Config, st *storage, conv *bot.Conversations, handler bot.Handler, log *slog.Logger, reg prometheus.Registerer) (*web.Channel, error) {
 	store := c.webStore(st)
 	cfg.Keep = store.Keep()
 	ch, err := web.New(cfg, handler, store, c.catalog, c.knowledge.TemplateFacts(), log, reg)
@@ -181,11 +180,7 @@ func serveWebOnly(ctx context.Context, cfg web.Config, env func(string) string, 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	conv.Metrics = bot.NewMetrics(reg)
-	router := &desk.Router{Desk: d, Next: conv}
-	if cr, ok := c.engine.Classifier.(interface{ IsCrisis(string) bool }); ok {
-		router.Crisis = cr.IsCrisis
-	}
-	ch, err := c.webChannel(cfg, st, conv, router, log, reg)
+	ch, err := c.webChannel(cfg, st, conv, bot.Chain(conv, d.Relay(c.crisis)), log, reg)
 	if err != nil {
 		return err
 	}

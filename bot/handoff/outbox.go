@@ -1,4 +1,4 @@
-package desk
+package handoff
 
 import (
 	"bufio"
@@ -12,14 +12,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wotschiedam/wotbot/bot"
-	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
 // ErrKept means the hand-off failed but the request is safe in the outbox
-// file and goes to staff once Redis is back (it is bot.ErrKept).
-var ErrKept = bot.ErrKept
+// file and goes to staff once Redis is back (bot.ErrKept is this error).
+var ErrKept = errors.New("request kept in the outbox")
+
+// enqueuer is the hand-off an Outbox stands in front of (a *Queue).
+type enqueuer interface {
+	Enqueue(ctx context.Context, req dialog.Request) (entryID string, duplicate bool, err error)
+}
 
 // Outbox is a bot.Queue in front of the hand-off queue. When the hand-off
 // fails (Redis unreachable), the request is appended to a local file and
@@ -39,7 +42,7 @@ var ErrKept = bot.ErrKept
 // The file holds personal data: it is created 0600, and emptied once every
 // request in it was delivered. One process per file.
 type Outbox struct {
-	next  bot.Queue
+	next  enqueuer
 	path  string
 	log   *slog.Logger
 	every time.Duration
@@ -57,7 +60,7 @@ type outboxLine struct {
 // NewOutbox puts an outbox file at path in front of next. The file is
 // created when a request first needs it; one left by an earlier run is
 // delivered by Run.
-func NewOutbox(path string, next bot.Queue, log *slog.Logger) *Outbox {
+func NewOutbox(path string, next enqueuer, log *slog.Logger) *Outbox {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -112,7 +115,7 @@ func (o *Outbox) Close() error {
 // request, req is kept in the file and the error wraps ErrKept.
 func (o *Outbox) Enqueue(ctx context.Context, req dialog.Request) (string, bool, error) {
 	id, dup, err := o.next.Enqueue(ctx, req)
-	if err == nil || errors.Is(err, handoff.ErrInvalid) {
+	if err == nil || errors.Is(err, ErrInvalid) {
 		return id, dup, err
 	}
 	if kerr := o.append(outboxLine{Request: &req}); kerr != nil {
@@ -208,7 +211,7 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 	n := 0
 	for _, req := range reqs {
 		_, _, err := o.next.Enqueue(ctx, req)
-		if errors.Is(err, handoff.ErrInvalid) {
+		if errors.Is(err, ErrInvalid) {
 			o.log.Error("outbox: invalid request dropped", "ref", req.Ref, "err", err)
 		} else if err != nil {
 			return n, fmt.Errorf("deliver outbox: %w", err)
@@ -250,8 +253,12 @@ func (o *Outbox) RunEvery(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		case <-o.kick:
 			// Redis just failed: wait a tick rather than hammer it.
-			if !sleep(ctx, every) {
+			t := time.NewTimer(every)
+			select {
+			case <-ctx.Done():
+				t.Stop()
 				return
+			case <-t.C:
 			}
 		}
 	}

@@ -1,10 +1,12 @@
-package desk
+package handoff_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -39,7 +41,7 @@ func TestOutboxDeliversOnceAfterRedisOutage(t *testing.T) {
 	ctx := context.Background()
 	stack := bottest.New(t, bottest.WithRedis(rdb))
 	conv := stack.Conversations
-	ob := NewOutbox(filepath.Join(t.TempDir(), "state", "outbox.jsonl"), conv.Queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ob := handoff.NewOutbox(filepath.Join(t.TempDir(), "state", "outbox.jsonl"), conv.Queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer ob.Close()
 	conv.Queue = ob
 	crash := &crashAfterLoad{SessionStore: conv.Sessions, kill: srv.Stop}
@@ -94,29 +96,37 @@ func TestOutboxDeliversOnceAfterRedisOutage(t *testing.T) {
 }
 
 func TestOutboxSurvivesRestartAndSkipsInvalid(t *testing.T) {
-	e := newEnv(t, nil)
+	queue, rdb := newQueue(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "outbox.jsonl")
 	down := failingQueue{}
-	ob := NewOutbox(path, down, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	req := e.request()
-	if _, _, err := ob.Enqueue(ctx, req); !errors.Is(err, ErrKept) {
+	ob := handoff.NewOutbox(path, down, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	req := request("outbox-1")
+	if _, _, err := ob.Enqueue(ctx, req); !errors.Is(err, handoff.ErrKept) || !errors.Is(err, bot.ErrKept) {
 		t.Fatal(err)
 	}
-	bad := e.request(func(r *dialog.Request) { r.Urgency = "x" })
-	ob.append(outboxLine{Request: &bad})
 	ob.Close()
+	// An invalid request in the file (an older version kept it).
+	bad := request("outbox-bad")
+	bad.Urgency = "x"
+	line, _ := json.Marshal(map[string]any{"request": bad})
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(append(line, '\n'))
+	f.Close()
 	// A new process on the same file delivers it.
-	ob2 := NewOutbox(path, e.queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ob2 := handoff.NewOutbox(path, queue, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer ob2.Close()
 	if n, err := ob2.Flush(ctx); n != 1 || err != nil {
 		t.Fatalf("flush: %d %v", n, err)
 	}
-	if n, _ := e.rdb.XLen(ctx, e.stream).Result(); n != 1 {
+	if n, _ := rdb.XLen(ctx, queue.Stream()).Result(); n != 1 {
 		t.Fatalf("stream has %d", n)
 	}
 	// Invalid requests are refused at once, not kept.
-	if _, _, err := NewOutbox(path, e.queue, slog.New(slog.NewTextHandler(io.Discard, nil))).Enqueue(ctx, bad); !errors.Is(err, handoff.ErrInvalid) {
+	if _, _, err := handoff.NewOutbox(path, queue, slog.New(slog.NewTextHandler(io.Discard, nil))).Enqueue(ctx, bad); !errors.Is(err, handoff.ErrInvalid) {
 		t.Errorf("invalid: %v", err)
 	}
 }
