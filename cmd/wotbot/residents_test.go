@@ -179,11 +179,9 @@ func TestResidents(t *testing.T) {
 	check("facts contained", float64(s.factsOK)/float64(s.facts), 0.98, true)
 	check("crisis recall", float64(s.crisisCaught)/float64(s.crisis), 1, true)
 	check("crisis false alarms", float64(s.falseAlarms)/float64(s.nonCrisis), 0.01, false)
-	// Issue 14 asks for ECE <= 0.05: 0.047 before the Turkish, Arabic and
-	// Polish examples joined intents.yaml, 0.068 with them (the temperature
-	// is fitted on the training data's validation slice, never on this
-	// split). The bar keeps it from getting worse; see the README.
-	check("ECE", s.ece, 0.08, false)
+	// The temperature is fitted on the other held-out questions
+	// (knowledge/testdata/heldout*.yaml), never on this split.
+	check("ECE", s.ece, 0.05, false)
 	check("clarify rate", float64(s.clarified)/float64(s.n), 0.05, false)
 	if s.intakeWrong > 0 {
 		t.Errorf("%d questions started an intake", s.intakeWrong)

@@ -28,6 +28,11 @@ const (
 	regenerate  = "run `go generate ./knowledge/...`"
 )
 
+// calibrationFiles are the held-out questions the temperature is fitted on
+// (the go:generate line in intent.go): written apart from intents.yaml and
+// from residents.yaml, on which the calibration error is measured.
+var calibrationFiles = []string{"../testdata/heldout.yaml", "../testdata/heldout.tr.yaml", "../testdata/heldout.ar.yaml", "../testdata/heldout.pl.yaml"}
+
 type heldOutItem struct {
 	Text   string `yaml:"text"`
 	Intent string `yaml:"intent"`
@@ -74,6 +79,11 @@ func TestWeightsUpToDate(t *testing.T) {
 	}
 	if !reflect.DeepEqual(m.Config, train.Default) {
 		t.Errorf("model.bin was trained with config %+v, the code says %+v: %s", m.Config, train.Default, regenerate)
+	}
+	if _, sum, err := train.LoadHeldOut(calibrationFiles); err != nil {
+		t.Fatal(err)
+	} else if sum != m.CalibSHA256 {
+		t.Errorf("model.bin's temperature was fitted on other held-out questions (sha256 %s, files have %s): %s", m.CalibSHA256, sum, regenerate)
 	}
 	if !slices.Equal(m.Labels, train.Labels) {
 		t.Errorf("model labels %v, want %v: %s", m.Labels, train.Labels, regenerate)
@@ -174,7 +184,7 @@ func TestTrainingIsDeterministic(t *testing.T) {
 	cfg.Features.Buckets = 1 << 12
 	var outs [][]byte
 	for range 2 {
-		m, err := train.Fit(cfg, exs, "fixture")
+		m, err := train.Fit(cfg, exs, "fixture", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +208,7 @@ func TestTrainingIsDeterministic(t *testing.T) {
 	}
 	// And a different seed must change them, or the test proves nothing.
 	cfg.Seed++
-	m2, err := train.Fit(cfg, exs, "fixture")
+	m2, err := train.Fit(cfg, exs, "fixture", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,6 +410,27 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// A greeting that opens a question is the question; a greeting that only
+// goes on is a greeting.
+func TestGreetingThenQuestion(t *testing.T) {
+	c := mustLoad(t)
+	for _, tc := range []struct{ text, want string }{
+		{"السلام عليكم، متى تفتحون؟", "opening_hours"},
+		{"salam, imta kat7lo", "opening_hours"},
+		{"hallo, wanneer zijn jullie open", "opening_hours"},
+		{"merhaba, saat kacta aciksiniz", "opening_hours"},
+		{"dzien dobry, kiedy jestescie otwarci", "opening_hours"},
+		{"good morning to you", "greeting"},
+		{"dzien dobry, chcialabym sie czegos dowiedziec", "greeting"},
+		{"السلام عليكم", "greeting"},
+		{"goedemorgen", "greeting"},
+	} {
+		if got := c.Classify(tc.text); got.Intent != tc.want {
+			t.Errorf("Classify(%q) = %s (%.2f), want %s", tc.text, got.Intent, got.Confidence, tc.want)
+		}
+	}
+}
+
 func TestLongInputCostIsCapped(t *testing.T) {
 	c := mustLoad(t)
 	long := strings.Repeat("ik heb een vraag over schulden ", 80) // ~2,500 runes
@@ -584,5 +615,9 @@ func TestResidentsClassifier(t *testing.T) {
 	}
 	if acc < 0.95 {
 		t.Errorf("accuracy %.3f, want >= 0.95", acc)
+	}
+	// The temperature is fitted on the other held-out sets, not this one.
+	if ece > 0.05 {
+		t.Errorf("expected calibration error %.3f, want <= 0.05", ece)
 	}
 }

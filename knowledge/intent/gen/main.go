@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/wotschiedam/wotbot/knowledge/intent/train"
@@ -24,13 +25,18 @@ func main() {
 	crisisIn := flag.String("crisis-in", "../crisis.yaml", "crisis patterns")
 	crisisOut := flag.String("crisis-out", "crisis_gen.yaml", "embedded copy of the crisis patterns")
 	lexOut := flag.String("lexicon-out", "lexicon_gen.yaml", "words that tell Turkish, Arabic and Polish apart")
+	calib := flag.String("calibrate", "", "comma-separated held-out question files (never trained on) to fit the temperature on")
 	flag.Parse()
-	if err := run(*in, *out, *crisisIn, *crisisOut, *lexOut); err != nil {
+	var calibFiles []string
+	if *calib != "" {
+		calibFiles = strings.Split(*calib, ",")
+	}
+	if err := run(*in, *out, *crisisIn, *crisisOut, *lexOut, calibFiles); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(in, out, crisisIn, crisisOut, lexOut string) error {
+func run(in, out, crisisIn, crisisOut, lexOut string, calibFiles []string) error {
 	crisis, err := os.ReadFile(crisisIn)
 	if err != nil {
 		return fmt.Errorf("read crisis patterns: %w", err)
@@ -50,11 +56,19 @@ func run(in, out, crisisIn, crisisOut, lexOut string) error {
 	if err := writeIfChanged(lexOut, lex); err != nil {
 		return err
 	}
+	var calib []train.Example
+	calibSum := ""
+	if len(calibFiles) > 0 {
+		if calib, calibSum, err = train.LoadHeldOut(calibFiles); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
-	m, err := train.Fit(train.Default, exs, sum)
+	m, err := train.Fit(train.Default, exs, sum, calib)
 	if err != nil {
 		return err
 	}
+	m.CalibSHA256 = calibSum
 	m.Examples = len(exs)
 	data, err := m.Marshal()
 	if err != nil {
@@ -63,8 +77,8 @@ func run(in, out, crisisIn, crisisOut, lexOut string) error {
 	if err := writeIfChanged(out, data); err != nil {
 		return err
 	}
-	log.Printf("intent model: %d examples, %d features, %d bytes, temperature %.3f, threshold %.2f, min coverage %.2f, validation accuracy %.3f (%d), train accuracy %.3f, trained in %v",
-		len(exs), len(m.Features), len(data), m.Temperature, m.Threshold, m.MinCoverage, m.ValAccuracy, m.ValExamples, m.TrainAccuracy, time.Since(start).Round(time.Millisecond))
+	log.Printf("intent model: %d examples, %d features, %d bytes, temperature %.3f (fitted on %d held-out questions), threshold %.2f, min coverage %.2f, validation accuracy %.3f (%d), train accuracy %.3f, trained in %v",
+		len(exs), len(m.Features), len(data), m.Temperature, len(calib), m.Threshold, m.MinCoverage, m.ValAccuracy, m.ValExamples, m.TrainAccuracy, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -70,6 +70,32 @@ func LoadFile(path string) ([]Example, string, error) {
 	return exs, hex.EncodeToString(sum[:]), nil
 }
 
+// LoadHeldOut reads held-out questions (a list of {text, intent, lang}),
+// file after file, and returns them with the SHA-256 of the files' contents
+// in that order.
+func LoadHeldOut(paths []string) ([]Example, string, error) {
+	h := sha256.New()
+	var exs []Example
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, "", fmt.Errorf("read held-out questions: %w", err)
+		}
+		h.Write(data)
+		var items []struct{ Text, Intent, Lang string }
+		if err := yaml.Unmarshal(data, &items); err != nil {
+			return nil, "", fmt.Errorf("parse %s: %w", p, err)
+		}
+		for _, it := range items {
+			if !slices.Contains(Labels, it.Intent) {
+				return nil, "", fmt.Errorf("%s: unknown intent %q", p, it.Intent)
+			}
+			exs = append(exs, Example{Text: it.Text, Intent: it.Intent, Lang: it.Lang})
+		}
+	}
+	return exs, hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // Languages are the example lists of an intent in intents.yaml, in the
 // order examples are read.
 var Languages = []string{"nl", "en", "tr", "ar", "pl"}
@@ -107,8 +133,10 @@ func Parse(data []byte) ([]Example, error) {
 
 // Fit tunes the out-of-scope threshold on a validation slice of exs (every
 // ValEvery-th example of each intent), then trains the final model on all
-// of exs.
-func Fit(cfg weights.TrainConfig, exs []Example, dataSHA string) (*weights.Model, error) {
+// of exs. With calib, questions written apart from exs and never trained
+// on, the temperature is fitted on the final model's answers to them;
+// without, on the validation slice.
+func Fit(cfg weights.TrainConfig, exs []Example, dataSHA string, calib []Example) (*weights.Model, error) {
 	var fitSet, valSet []Example
 	seen := map[string]int{}
 	for _, e := range exs {
@@ -119,19 +147,24 @@ func Fit(cfg weights.TrainConfig, exs []Example, dataSHA string) (*weights.Model
 			fitSet = append(fitSet, e)
 		}
 	}
-	threshold, minCov, valAcc, temp := 0.0, 0.0, 0.0, 1.0
-	if len(valSet) > 0 {
-		m, err := Train(cfg, fitSet)
-		if err != nil {
-			return nil, fmt.Errorf("train on fit slice: %w", err)
-		}
-		temp = fitTemperature(m, valSet)
-		m.Temperature = temp
-		threshold, minCov, valAcc = tune(weights.NewScorer(m), cfg, valSet)
-	}
 	m, err := Train(cfg, exs)
 	if err != nil {
 		return nil, fmt.Errorf("train on all examples: %w", err)
+	}
+	threshold, minCov, valAcc, temp := 0.0, 0.0, 0.0, 1.0
+	if len(calib) > 0 {
+		temp = FitTemperature(m, calib)
+	}
+	if len(valSet) > 0 {
+		fm, err := Train(cfg, fitSet)
+		if err != nil {
+			return nil, fmt.Errorf("train on fit slice: %w", err)
+		}
+		if len(calib) == 0 {
+			temp = FitTemperature(fm, valSet)
+		}
+		fm.Temperature = temp
+		threshold, minCov, valAcc = tune(weights.NewScorer(fm), cfg, valSet)
 	}
 	m.DataSHA256 = dataSHA
 	m.Temperature = temp
@@ -217,83 +250,54 @@ func tune(s *weights.Scorer, cfg weights.TrainConfig, val []Example) (threshold,
 	return threshold, minCov, best
 }
 
-// fitTemperature finds the temperature that makes the model's softmax a
-// probability (temperature scaling, Guo et al. 2017), on the validation
-// examples: held back from the model it scores, never the held-out split.
-func fitTemperature(m *weights.Model, val []Example) float64 {
-	s := weights.NewScorer(m)
-	type item = struct {
+// FitTemperature finds the temperature that makes the model's softmax a
+// probability (temperature scaling, Guo et al. 2017): the one with the
+// least negative log-likelihood of the right intent on exs, which must be
+// examples the model was not trained on.
+func FitTemperature(m *weights.Model, exs []Example) float64 {
+	type item struct {
 		logits []float64
 		label  int
 	}
 	nl := len(m.Labels)
+	saved := m.Temperature
+	m.Temperature = 1
+	s := weights.NewScorer(m)
 	var items []item
 	probs := make([]float64, nl)
-	for _, e := range val {
-		// Dutch and English: the residents' own words. The Turkish, Arabic
-		// and Polish examples are fewer and written in another way; with
-		// them the slice is harder still than the messages the bot gets.
-		if e.Lang != "nl" && e.Lang != "en" {
-			continue
-		}
+	for _, e := range exs {
+		label := slices.Index(m.Labels, e.Intent)
 		set := m.Config.Features.Extract(features.Normalize(e.Text))
-		if len(set.IDs) == 0 {
+		if label < 0 || len(set.IDs) == 0 {
 			continue
 		}
-		m.Temperature = 1
 		s.Score(set, probs)
 		lg := make([]float64, nl)
 		for j, p := range probs {
 			lg[j] = math.Log(max(p, 1e-300)) // log-softmax: logits up to a constant
 		}
-		items = append(items, item{lg, slices.Index(m.Labels, e.Intent)})
+		items = append(items, item{lg, label})
 	}
-	// The temperature is chosen for the smallest expected calibration error
-	// on the validation slice, the figure the bot reports: the likelihood's
-	// optimum is dominated by the slice's hardest examples, which are harder
-	// than residents' questions, and left the model underconfident.
-	best, bestECE := 1.0, math.Inf(1)
+	m.Temperature = saved
+	nll := func(t float64) float64 {
+		sum := 0.0
+		for _, it := range items {
+			maxv := slices.Max(it.logits) / t
+			z := 0.0
+			for _, v := range it.logits {
+				z += math.Exp(v/t - maxv)
+			}
+			sum -= it.logits[it.label]/t - maxv - math.Log(z)
+		}
+		return sum
+	}
+	best, bestNLL := 1.0, math.Inf(1)
 	for t := 0.5; t <= 6.0001; t += 0.05 {
-		if e := ece(items, t); e < bestECE-1e-12 {
-			best, bestECE = t, e
+		if v := nll(t); v < bestNLL-1e-12 {
+			best, bestNLL = t, v
 		}
 	}
 	return math.Round(best*1000) / 1000
-}
-
-// ece is the expected calibration error (10 bins) of the top label at
-// temperature t.
-func ece(items []struct {
-	logits []float64
-	label  int
-}, t float64) float64 {
-	var n, ok, conf [10]float64
-	for _, it := range items {
-		top, maxv := 0, math.Inf(-1)
-		for j, v := range it.logits {
-			if v/t > maxv {
-				top, maxv = j, v/t
-			}
-		}
-		z := 0.0
-		for _, v := range it.logits {
-			z += math.Exp(v/t - maxv)
-		}
-		p := 1 / z
-		b := min(int(p*10), 9)
-		n[b]++
-		conf[b] += p
-		if top == it.label {
-			ok[b]++
-		}
-	}
-	e, total := 0.0, float64(len(items))
-	for b := range n {
-		if n[b] > 0 {
-			e += n[b] / total * math.Abs(ok[b]/n[b]-conf[b]/n[b])
-		}
-	}
-	return e
 }
 
 // gibberish makes n seeded random letter strings.

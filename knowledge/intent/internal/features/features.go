@@ -106,7 +106,7 @@ type Config struct {
 }
 
 // Default is the feature space the shipped model uses.
-var Default = Config{Buckets: 1 << 18, MinNgram: 3, MaxNgram: 5, Bigrams: true, TwoBags: true}
+var Default = Config{Buckets: 1 << 20, MinNgram: 3, MaxNgram: 5, Bigrams: true, TwoBags: true}
 
 // Kind tells word features from character n-grams; the classifier counts
 // how many character n-grams it knows to spot gibberish.

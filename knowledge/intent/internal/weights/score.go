@@ -9,21 +9,50 @@ import (
 // Scorer runs a model. It is safe for concurrent use.
 type Scorer struct {
 	m *Model
-	// row maps a feature id to its row number + 1; 0 means the feature was
-	// never seen in training and is left out of the mean. A dense table
-	// costs 4 bytes per bucket but makes a lookup one load.
-	row []int32
+	// slots map a feature id to its row: an open-addressing table at most
+	// half full. A feature not in it was never seen in training and is left
+	// out of the mean. A dense table over all buckets would make a lookup
+	// one load, but costs 4 MB at 2^20 buckets to build at every Load, and
+	// misses the cache more often than this one of about 1 MB.
+	slots []slot
+	mask  uint32
+}
+
+type slot struct {
+	key uint32 // feature id + 1; 0 is empty
+	row int32
 }
 
 // NewScorer prepares m for scoring.
 func NewScorer(m *Model) *Scorer {
-	s := &Scorer{m: m, row: make([]int32, m.Config.Features.Buckets)}
+	size := 16
+	for size < 2*len(m.Features) {
+		size <<= 1
+	}
+	s := &Scorer{m: m, slots: make([]slot, size), mask: uint32(size - 1)}
 	for i, f := range m.Features {
-		if f < uint32(len(s.row)) {
-			s.row[f] = int32(i + 1)
+		for j := hashID(f) & s.mask; ; j = (j + 1) & s.mask {
+			if s.slots[j].key == 0 {
+				s.slots[j] = slot{key: f + 1, row: int32(i)}
+				break
+			}
 		}
 	}
 	return s
+}
+
+func hashID(f uint32) uint32 { return f * 2654435761 }
+
+// row returns the row of feature f, or -1 when training never saw it.
+func (s *Scorer) row(f uint32) int {
+	for j := hashID(f) & s.mask; ; j = (j + 1) & s.mask {
+		switch s.slots[j].key {
+		case 0:
+			return -1
+		case f + 1:
+			return int(s.slots[j].row)
+		}
+	}
 }
 
 // Model returns the scored model.
@@ -67,7 +96,7 @@ func (s *Scorer) Score(set features.Set, probs []float64) Result {
 	} else {
 		known = s.add(sum, set.IDs)
 		for _, f := range set.Chars {
-			if s.row[f] != 0 {
+			if s.row(f) >= 0 {
 				knownChars++
 			}
 		}
@@ -121,12 +150,12 @@ func (s *Scorer) add(sum []float32, ids []uint32) int {
 	nl := len(sum)
 	known := 0
 	for _, f := range ids {
-		r := s.row[f]
-		if r == 0 {
+		r := s.row(f)
+		if r < 0 {
 			continue
 		}
 		known++
-		row := s.m.Rows[int(r-1)*nl : int(r)*nl]
+		row := s.m.Rows[r*nl : (r+1)*nl]
 		for j, v := range row {
 			sum[j] += v
 		}

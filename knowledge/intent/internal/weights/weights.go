@@ -46,7 +46,10 @@ type Header struct {
 	// Temperature divides the logits before the softmax, so that the
 	// confidence is a probability (fitted on held-back training data);
 	// 0 means 1.
-	Temperature   float64 `json:"temperature,omitempty"`
+	Temperature float64 `json:"temperature,omitempty"`
+	// CalibSHA256 is the SHA-256 of the held-out questions the temperature
+	// was fitted on, when it was fitted on such (see train.LoadHeldOut).
+	CalibSHA256   string  `json:"calib_sha256,omitempty"`
 	Examples      int     `json:"examples"`
 	ValAccuracy   float64 `json:"val_accuracy"`
 	ValExamples   int     `json:"val_examples"`
