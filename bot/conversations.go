@@ -222,8 +222,10 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 			if !read { // cannot tell: neither twice nor silent
 				return c.unavailable(in), readErr
 			}
-			c.Log.Info("sending the replies of a redelivered update again", "update", seq)
-			return rec.Last.Replies, nil
+			replies := c.unsent(ctx, key, rec.Last)
+			c.Log.Info("sending the replies of a redelivered update again", "update", seq,
+				"replies", len(replies), "of", len(rec.Last.Replies))
+			return replies, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -231,6 +233,45 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 		case <-time.After(grace / 20):
 		}
 	}
+}
+
+// sentLog is a DeliveryLog that also knows how many replies of a turn went
+// out while the turn was still being answered (session.Store).
+type sentLog interface {
+	SentOf(ctx context.Context, key string, seq int64) (int, error)
+}
+
+// unsent returns the replies of last not marked sent: a process that died
+// between two replies of one turn (the welcome of "/start aanmelden" went
+// out, its question did not) is followed by one that sends the rest, not
+// the whole turn again. Only a reply that went out in the moment before
+// the death, not yet marked, can then reach the resident twice: the same
+// as for a turn of one reply. When the marks cannot be read, all of them:
+// twice is better than never.
+func (c *Conversations) unsent(ctx context.Context, key string, last *lastTurn) []dialog.Reply {
+	sl, ok := c.Sessions.(sentLog)
+	if !ok {
+		return last.Replies
+	}
+	n, err := sl.SentOf(ctx, key, last.Seq)
+	if err != nil {
+		c.Log.Warn("replies sent so far unknown; sending all of them", "update", last.Seq, "err", err)
+		return last.Replies
+	}
+	return last.Replies[min(n, len(last.Replies)):]
+}
+
+// Sent tells that the first n replies to in reached the resident and the
+// rest are still to go. A channel that sends a turn's replies one by one
+// calls it between them, before the next goes out, so that a redelivery
+// after a crash sends only the rest (the replies of a redelivery count
+// from the first it was given).
+func (c *Conversations) Sent(ctx context.Context, in Inbound, n int) error {
+	dl, ok := c.Sessions.(DeliveryLog)
+	if !ok || in.Seq <= 0 || n <= 0 {
+		return nil
+	}
+	return dl.MarkDelivered(ctx, session.Delivery{Key: SessionKey(in.Channel, in.ChatID), Seq: in.Seq, Sent: n})
 }
 
 // Delivered tells that the replies to ins reached the residents. Channels

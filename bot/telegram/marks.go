@@ -17,6 +17,36 @@ type deliveryTracker interface {
 	Delivered(ctx context.Context, ins ...bot.Inbound) error
 }
 
+// sentTracker is a deliveryTracker that also keeps how many of a turn's
+// replies went out while the rest are still to go (bot.Conversations): a
+// process that dies between two replies is followed by one that sends only
+// the rest.
+type sentTracker interface {
+	Sent(ctx context.Context, in bot.Inbound, n int) error
+}
+
+// sentWait bounds the mark written between two replies of one turn: a
+// Redis that hangs must not hold the chat up (the mark only spares a
+// resident a reply twice).
+const sentWait = 500 * time.Millisecond
+
+// markSent notes, before the next reply of in goes out, that its first n
+// went out. Unlike the mark of a whole turn it is written at once, not
+// gathered: it must land before the next reply, or it narrows nothing. Only
+// turns of more than one reply pay this round trip.
+func (c *Channel) markSent(ctx context.Context, in bot.Inbound, n int) {
+	st, ok := c.handler.(sentTracker)
+	if !ok || c.marks == nil || in.Seq <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, sentWait)
+	defer cancel()
+	if err := st.Sent(ctx, in, n); err != nil {
+		c.m.errors.WithLabelValues("mark").Inc()
+		c.log.Warn("mark replies sent so far", "update", in.Seq, "err", err)
+	}
+}
+
 // deliveryMarks passes "replies delivered" to the tracker from one
 // goroutine, the marks of markLinger in one call: under load one round trip
 // to Redis carries the marks of many updates. A mark that is late or lost
