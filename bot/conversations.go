@@ -37,29 +37,37 @@ type Inbound struct {
 	// update_id); a message whose Seq was handled before is ignored, so
 	// redelivery has no effect.
 	Seq int64
-	Msg dialog.Message
+	// Sent, when above zero in a MarkDelivered, says that only the first
+	// Sent replies to this message reached the resident so far: the channel
+	// sends the rest next, and a redelivery after a crash sends only them.
+	Sent int
+	Msg  dialog.Message
 	// ReplyTo is the text of the message this one answers (a Telegram
 	// reply), so the staff desk can tell which resident a reply is for.
 	ReplyTo string
 }
 
-// SessionStore keeps one record per chat with optimistic concurrency.
+// SessionStore keeps one record per chat with optimistic concurrency, and
+// which turn's replies reached the resident, so that a redelivered update
+// gets its replies again only when they were lost. *session.Store is one.
 type SessionStore interface {
 	Load(ctx context.Context, key string) (data []byte, version int64, err error)
 	Save(ctx context.Context, key string, data []byte, version int64) (int64, error)
 	Delete(ctx context.Context, key string) error
+	// MarkDelivered records that the replies of the turns ds reached the
+	// residents.
+	MarkDelivered(ctx context.Context, ds ...session.Delivery) error
+	// LastDelivered returns the sequence number of key's turn last marked
+	// delivered (0: none).
+	LastDelivered(ctx context.Context, key string) (int64, error)
+	// SentOf returns how many replies of key's turn seq were marked sent
+	// while the turn was still being answered (0: none).
+	SentOf(ctx context.Context, key string, seq int64) (int, error)
 }
 
 // ErrKept wraps a Queue error when the request could not be handed off now
 // but is kept safely (on local disk) and will be, once (handoff.Outbox).
 var ErrKept = handoff.ErrKept
-
-// DeliveryLog remembers which turn's replies reached the resident, so that a
-// redelivered update gets its replies again only when they were lost.
-type DeliveryLog interface {
-	MarkDelivered(ctx context.Context, ds ...session.Delivery) error
-	Delivered(ctx context.Context, key string) (int64, error)
-}
 
 // Queue hands finished requests to staff, once per request ID.
 type Queue interface {
@@ -161,11 +169,7 @@ func (c *Conversations) resent(ctx context.Context, key string, in Inbound, rec 
 		c.Now().Sub(time.Unix(last.At, 0)) > resendWindow {
 		return nil, false, nil
 	}
-	dl, isLog := c.Sessions.(DeliveryLog)
-	if !isLog {
-		return nil, false, nil
-	}
-	got, err := dl.Delivered(ctx, key)
+	got, err := c.Sessions.LastDelivered(ctx, key)
 	if err != nil {
 		return c.unavailable(in), true, err
 	}
@@ -196,9 +200,8 @@ func (c *Conversations) resent(ctx context.Context, key string, in Inbound, rec 
 // in that time (Redis down), the resident is told it does not work now, not
 // left without an answer: typing the message again brings them (resent).
 func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string, rec *record) ([]dialog.Reply, error) {
-	dl, ok := c.Sessions.(DeliveryLog)
 	seq := in.Seq
-	if !ok || rec.Last == nil || rec.Last.Seq != seq {
+	if rec.Last == nil || rec.Last.Seq != seq {
 		return nil, nil
 	}
 	grace := c.RedeliveryGrace
@@ -209,7 +212,7 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 	var readErr error // Redis going down: no mark can land meanwhile
 	read := false
 	for {
-		got, err := dl.Delivered(ctx, key)
+		got, err := c.Sessions.LastDelivered(ctx, key)
 		switch {
 		case err != nil:
 			readErr = err
@@ -235,12 +238,6 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 	}
 }
 
-// sentLog is a DeliveryLog that also knows how many replies of a turn went
-// out while the turn was still being answered (session.Store).
-type sentLog interface {
-	SentOf(ctx context.Context, key string, seq int64) (int, error)
-}
-
 // unsent returns the replies of last not marked sent: a process that died
 // between two replies of one turn (the welcome of "/start aanmelden" went
 // out, its question did not) is followed by one that sends the rest, not
@@ -249,11 +246,7 @@ type sentLog interface {
 // as for a turn of one reply. When the marks cannot be read, all of them:
 // twice is better than never.
 func (c *Conversations) unsent(ctx context.Context, key string, last *lastTurn) []dialog.Reply {
-	sl, ok := c.Sessions.(sentLog)
-	if !ok {
-		return last.Replies
-	}
-	n, err := sl.SentOf(ctx, key, last.Seq)
+	n, err := c.Sessions.SentOf(ctx, key, last.Seq)
 	if err != nil {
 		c.Log.Warn("replies sent so far unknown; sending all of them", "update", last.Seq, "err", err)
 		return last.Replies
@@ -261,35 +254,19 @@ func (c *Conversations) unsent(ctx context.Context, key string, last *lastTurn) 
 	return last.Replies[min(n, len(last.Replies)):]
 }
 
-// Sent tells that the first n replies to in reached the resident and the
-// rest are still to go. A channel that sends a turn's replies one by one
-// calls it between them, before the next goes out, so that a redelivery
-// after a crash sends only the rest (the replies of a redelivery count
-// from the first it was given).
-func (c *Conversations) Sent(ctx context.Context, in Inbound, n int) error {
-	dl, ok := c.Sessions.(DeliveryLog)
-	if !ok || in.Seq <= 0 || n <= 0 {
-		return nil
-	}
-	return dl.MarkDelivered(ctx, session.Delivery{Key: SessionKey(in.Channel, in.ChatID), Seq: in.Seq, Sent: n})
-}
-
-// Delivered tells that the replies to ins reached the residents. Channels
-// that deliver updates more than once (Telegram) call it after sending, for
-// one update or for many at once; without it a redelivered update is
-// answered again after RedeliveryGrace.
-func (c *Conversations) Delivered(ctx context.Context, ins ...Inbound) error {
-	dl, ok := c.Sessions.(DeliveryLog)
-	if !ok {
-		return nil
-	}
+// MarkDelivered records that the replies to ins reached the residents
+// (DeliveryMarker). Channels that deliver updates more than once (Telegram)
+// call it after sending, for one update or for many at once; without it a
+// redelivered update is answered again after RedeliveryGrace. An Inbound
+// with Sent above zero records only that its first Sent replies went out.
+func (c *Conversations) MarkDelivered(ctx context.Context, ins ...Inbound) error {
 	ds := make([]session.Delivery, 0, len(ins))
 	for _, in := range ins {
 		if in.Seq > 0 {
-			ds = append(ds, session.Delivery{Key: SessionKey(in.Channel, in.ChatID), Seq: in.Seq})
+			ds = append(ds, session.Delivery{Key: SessionKey(in.Channel, in.ChatID), Seq: in.Seq, Sent: in.Sent})
 		}
 	}
-	return dl.MarkDelivered(ctx, ds...)
+	return c.Sessions.MarkDelivered(ctx, ds...)
 }
 
 // maxSeen bounds the remembered sequence numbers; anything older than all

@@ -74,7 +74,7 @@ func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 					answered++
 					mu.Unlock()
 					// As a channel does once the replies went out.
-					if err := c.Delivered(context.Background(), in); err != nil {
+					if err := c.MarkDelivered(context.Background(), in); err != nil {
 						t.Error(err)
 					}
 				}
@@ -98,7 +98,7 @@ func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 	if r := mustHandle(t, b, late); len(r) == 0 {
 		t.Fatal("an update that arrived after a later one was dropped")
 	}
-	if err := b.Delivered(context.Background(), late); err != nil {
+	if err := b.MarkDelivered(context.Background(), late); err != nil {
 		t.Fatal(err)
 	}
 	if r := mustHandle(t, a, late); len(r) != 0 {
@@ -120,7 +120,7 @@ func TestRedeliveredUpdateGetsLostReplies(t *testing.T) {
 	if len(again) == 0 || again[len(again)-1].Text != first[len(first)-1].Text || lastStep(again) != dialog.StepDescription {
 		t.Fatalf("redelivery answered %+v, want the lost %+v", again, first)
 	}
-	if err := b.Delivered(context.Background(), in); err != nil {
+	if err := b.MarkDelivered(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
 	if r := mustHandle(t, a, in); len(r) != 0 {

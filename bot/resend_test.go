@@ -23,11 +23,11 @@ type outageStore struct {
 	markDown bool
 }
 
-func (s *outageStore) Delivered(ctx context.Context, key string) (int64, error) {
+func (s *outageStore) LastDelivered(ctx context.Context, key string) (int64, error) {
 	if s.markDown {
 		return 0, errors.New("connection refused")
 	}
-	return s.Store.Delivered(ctx, key)
+	return s.Store.LastDelivered(ctx, key)
 }
 
 func (s *outageStore) Load(ctx context.Context, key string) ([]byte, int64, error) {
@@ -86,7 +86,7 @@ func (r *resendStack) try(s string) ([]dialog.Reply, error) {
 	in.Seq = r.seq
 	replies, err := r.c.Handle(context.Background(), in)
 	if err == nil && len(replies) > 0 {
-		if err := r.c.Delivered(context.Background(), in); err != nil {
+		if err := r.c.MarkDelivered(context.Background(), in); err != nil {
 			r.t.Fatal(err)
 		}
 	}

@@ -52,6 +52,16 @@ type Knowledge interface {
 	Aspect(intent, question string) string
 }
 
+const (
+	// DefaultRetentionDays is how many days a closed request is kept unless
+	// configured otherwise. The consent and privacy texts quote the setting,
+	// so the desk, the web transcripts and the knowledge base use it too.
+	DefaultRetentionDays = 30
+	// DefaultSessionTTL is how long an unfinished conversation is kept after
+	// its last message unless configured otherwise.
+	DefaultSessionTTL = 24 * time.Hour
+)
+
 // Engine runs conversations. It holds no per-conversation state and is safe
 // for concurrent use.
 type Engine struct {
@@ -81,7 +91,7 @@ func New(cat *locales.Catalog, c Classifier, k Knowledge, newID func() string) (
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{Catalog: cat, Classifier: c, Knowledge: k, NewID: newID, RetentionDays: 30, SessionTTL: 24 * time.Hour, HoldDays: 7, keywords: kw, facts: k.TemplateFacts()}, nil
+	return &Engine{Catalog: cat, Classifier: c, Knowledge: k, NewID: newID, RetentionDays: DefaultRetentionDays, SessionTTL: DefaultSessionTTL, HoldDays: 7, keywords: kw, facts: k.TemplateFacts()}, nil
 }
 
 // State is one chat's conversation state. It is stored between messages, so

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/locales"
 )
 
@@ -51,8 +52,9 @@ type Base struct {
 	aspects *aspects
 	langs   map[string]*langText
 	memo    *memo
-	// retentionDays is how long a closed request is kept (RETENTION_DAYS);
-	// the privacy answers say so.
+	// retentionDays is how long a closed request is kept (the option
+	// RetentionDays, default dialog.DefaultRetentionDays); the privacy
+	// answers say so.
 	retentionDays int
 }
 
@@ -60,7 +62,7 @@ type Base struct {
 type Option func(*Base)
 
 // RetentionDays sets how many days a closed request is kept, which the
-// privacy answers quote (default 30, as RETENTION_DAYS).
+// privacy answers quote (default dialog.DefaultRetentionDays).
 func RetentionDays(n int) Option { return func(b *Base) { b.retentionDays = n } }
 
 // langText is everything that depends only on the language, rendered once.
@@ -134,7 +136,7 @@ func ForTeam(cat *locales.Catalog, team string, opts ...Option) (*Base, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Base{cat: cat, facts: facts, hours: h, aspects: as, langs: map[string]*langText{}, memo: newMemo(), retentionDays: 30}
+	b := &Base{cat: cat, facts: facts, hours: h, aspects: as, langs: map[string]*langText{}, memo: newMemo(), retentionDays: dialog.DefaultRetentionDays}
 	for _, o := range opts {
 		o(b)
 	}

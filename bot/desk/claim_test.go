@@ -154,6 +154,9 @@ func (f *fakeBot) Handle(_ context.Context, in bot.Inbound) ([]dialog.Reply, err
 	return []dialog.Reply{{Text: "bot"}}, nil
 }
 
+// MarkDelivered has nothing to record: fakeBot runs whatever reaches it.
+func (f *fakeBot) MarkDelivered(context.Context, ...bot.Inbound) error { return nil }
+
 func (f *fakeBot) got() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -90,7 +90,7 @@ type Calendar interface {
 
 // Config says where the desk reads and posts. Zero values take the defaults noted.
 type Config struct {
-	Stream   string // the hand-off stream; default "wot:handoff"
+	Stream   string // the hand-off stream; default handoff.DefaultStream
 	Group    string // consumer group; default "staff"
 	Consumer string // this desk's name in the group; default host-pid
 	// DeadStream receives the entries of Stream that cannot be read;
@@ -108,7 +108,8 @@ type Config struct {
 	// MinIdle is how long an entry read by a desk must sit unacknowledged
 	// before another desk takes it over; default 30 s.
 	MinIdle time.Duration
-	// Retention is how long a closed request is kept; default 30 days.
+	// Retention is how long a closed request is kept; default
+	// dialog.DefaultRetentionDays.
 	Retention time.Duration
 	// UrgentReminder is when an unclaimed urgent or danger request is
 	// reminded; default 2 h.
@@ -134,7 +135,7 @@ func (c *Config) defaults() {
 			*s = v
 		}
 	}
-	def(&c.Stream, "wot:handoff")
+	def(&c.Stream, handoff.DefaultStream)
 	def(&c.Group, "staff")
 	def(&c.DeadStream, handoff.DeadLetterStream(c.Stream))
 	def(&c.Prefix, DefaultPrefix)
@@ -149,7 +150,7 @@ func (c *Config) defaults() {
 		}
 	}
 	dur(&c.MinIdle, 30*time.Second)
-	dur(&c.Retention, 30*24*time.Hour)
+	dur(&c.Retention, dialog.DefaultRetentionDays*24*time.Hour)
 	dur(&c.UrgentReminder, 2*time.Hour)
 	dur(&c.SweepEvery, time.Minute)
 	if c.Batch <= 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/telegram"
 	"github.com/wotschiedam/wotbot/bot/telegramtest"
@@ -19,12 +20,12 @@ import (
 
 // polling runs a Telegram channel in long polling against the env's fake
 // Bot API, with the router in front of conv and the desk on the staff group.
-func (e *env) polling(d *Desk, conv Handler) {
+func (e *env) polling(d *Desk, conv bot.Handler) {
 	e.t.Helper()
 	cat, _ := catalog(e.t)
 	cfg := telegram.Config{Token: e.api.Token, APIURL: e.api.URL, PollTimeout: time.Second,
 		RetryBase: 10 * time.Millisecond, ShutdownTimeout: 3 * time.Second, SkipCommands: true}
-	ch, err := telegram.New(cfg, &Router{Desk: d, Next: conv}, cat,
+	ch, err := telegram.New(cfg, bot.Chain(conv, d.Relay(nil)), cat,
 		telegram.WithGroupHandler(d.HandleGroupUpdate), telegram.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		e.t.Fatal(err)

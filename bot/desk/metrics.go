@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"strings"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 )
 
 // Metrics counts what a desk does: requests through their life, reminders,
@@ -111,31 +109,12 @@ func (m *Metrics) apiError(err error) {
 	}
 }
 
-// errorKind sorts a Bot API error into a small fixed set, for the label.
+// errorKind sorts a Bot API error into a small fixed set, for the label
+// (botapi.Error.Kind).
 func errorKind(err error) string {
-	var tooMany *tg.TooManyRequestsError
-	var migrate *tg.MigrateError
-	var urlErr *url.Error
-	var netErr net.Error
-	switch {
-	case errors.As(err, &tooMany):
-		return "rate_limited"
-	case errors.Is(err, tg.ErrorForbidden):
-		return "forbidden"
-	case errors.Is(err, tg.ErrorBadRequest), errors.As(err, &migrate):
-		return "bad_request"
-	case errors.Is(err, tg.ErrorUnauthorized):
-		return "unauthorized"
-	case errors.Is(err, tg.ErrorNotFound):
-		return "not_found"
-	case errors.Is(err, tg.ErrorConflict):
-		return "conflict"
-	case errors.As(err, &urlErr), errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
-		return "network"
-	case strings.Contains(err.Error(), "error response from telegram"):
-		return "server"
-	case strings.Contains(err.Error(), "decode"):
-		return "decode"
+	var e *botapi.Error
+	if errors.As(err, &e) {
+		return e.Kind()
 	}
 	return "other"
 }

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -198,14 +198,16 @@ func TestErrorKind(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&tg.TooManyRequestsError{RetryAfter: 3}, "rate_limited"},
-		{fmt.Errorf("%w, bot was blocked by the user", tg.ErrorForbidden), "forbidden"},
-		{fmt.Errorf("%w, chat not found", tg.ErrorBadRequest), "bad_request"},
-		{&tg.MigrateError{Message: "bad request: migrated"}, "bad_request"},
-		{fmt.Errorf("%w, bad token", tg.ErrorUnauthorized), "unauthorized"},
-		{fmt.Errorf("do: %w", &url.Error{Op: "Post", URL: "x", Err: errors.New("connection refused")}), "network"},
-		{errors.New("error response from telegram for method sendMessage, 502 Bad Gateway"), "server"},
-		{errors.New("error decode response body for method sendMessage, <html>"), "decode"},
+		{&botapi.Error{Method: "sendMessage", Code: 429, RetryAfter: 3 * time.Second}, "rate_limited"},
+		{fmt.Errorf("gave up after 3 tries: %w", &botapi.Error{Code: 429, RetryAfter: time.Second}), "rate_limited"},
+		{&botapi.Error{Code: 403, Description: "Forbidden: bot was blocked by the user"}, "forbidden"},
+		{&botapi.Error{Code: 400, Description: "Bad Request: chat not found"}, "bad_request"},
+		{&botapi.Error{Code: 400, Description: "Bad Request: group chat was upgraded to a supergroup chat", MigrateTo: -1001}, "bad_request"},
+		{&botapi.Error{Code: 401, Description: "Unauthorized"}, "unauthorized"},
+		{&botapi.Error{Err: fmt.Errorf("%w: %w", botapi.ErrNetwork, &url.Error{Op: "Post", URL: "x", Err: errors.New("connection refused")})}, "network"},
+		{&botapi.Error{Status: 502, Code: 502, Description: "Bad Gateway"}, "server"},
+		{&botapi.Error{Status: 502, Err: fmt.Errorf("%w: <html>", botapi.ErrDecode)}, "server"},
+		{&botapi.Error{Status: 200, Err: fmt.Errorf("%w: <html>", botapi.ErrDecode)}, "decode"},
 		{errors.New("something else"), "other"},
 	} {
 		if got := errorKind(tc.err); got != tc.want {

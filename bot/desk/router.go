@@ -12,6 +12,7 @@ import (
 
 	"github.com/wotschiedam/wotbot/bot"
 	"github.com/wotschiedam/wotbot/bot/telegram"
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 	"github.com/wotschiedam/wotbot/dialog"
 )
 
@@ -238,7 +239,7 @@ func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(
 	if err := d.toResident(ctx, rel, text); err != nil {
 		d.log.Warn("relay to resident", "ref", rel.Ref, "err", err)
 		why := "desk.why.try_again"
-		if e := strings.ToLower(err.Error()); strings.Contains(e, "forbidden") || strings.Contains(e, "blocked") {
+		if errors.Is(err, botapi.ErrForbidden) { // the resident blocked the bot, or never started it
 			why = "desk.why.blocked"
 		}
 		say(d.t("desk.relay.failed", map[string]any{"Ref": rel.Ref, "Why": d.t(why, nil)}))
@@ -247,9 +248,11 @@ func (d *Desk) fromStaff(ctx context.Context, rel *relay, text string, say func(
 	say(d.t("desk.relay.sent", map[string]any{"Ref": rel.Ref}))
 }
 
-// Handler runs a private-chat message (telegram.Handler).
-type Handler interface {
-	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
+// Relay is the relay as a bot.Middleware: serve puts it in front of the
+// conversation. crisis tells a message about danger, violence or suicide
+// (the intent classifier's IsCrisis); nil tells none.
+func (d *Desk) Relay(crisis func(text string) bool) bot.Middleware {
+	return func(next bot.Handler) bot.Handler { return &Router{Desk: d, Next: next, Crisis: crisis} }
 }
 
 // Router sits in front of the conversation in private chats: a resident
@@ -259,7 +262,7 @@ type Handler interface {
 // staff member, and a crisis message gets the bot's safety answer too.
 type Router struct {
 	Desk *Desk
-	Next Handler
+	Next bot.Handler
 	// Crisis tells a message about danger, violence or suicide (the intent
 	// classifier's IsCrisis).
 	Crisis func(text string) bool
@@ -268,7 +271,7 @@ type Router struct {
 // stopWords end a relay, as they end an intake.
 var stopWords = map[string]bool{"stop": true, "/stop": true, "annuleren": true, "cancel": true}
 
-// Handle implements telegram.Handler.
+// Handle implements bot.Handler.
 func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error) {
 	d := r.Desk
 	if in.Msg.Kind == dialog.KindOption && strings.HasPrefix(in.Msg.Data, aboutPrefix) {
@@ -440,15 +443,12 @@ func (d *Desk) deliver(ctx context.Context, in bot.Inbound, rel *relay, rec *Rec
 	return nil
 }
 
-// Delivered passes the channel's "replies sent" on to the conversation, so
-// a redelivered update is answered again only when its replies were lost.
-func (r *Router) Delivered(ctx context.Context, ins ...bot.Inbound) error {
-	if dt, ok := r.Next.(interface {
-		Delivered(context.Context, ...bot.Inbound) error
-	}); ok {
-		return dt.Delivered(ctx, ins...)
-	}
-	return nil
+// MarkDelivered passes the channel's "replies sent" on to the
+// conversation, so a redelivered update is answered again only when its
+// replies were lost. A relayed message is kept from a second run by
+// firstTime instead; its mark costs nothing.
+func (r *Router) MarkDelivered(ctx context.Context, ins ...bot.Inbound) error {
+	return r.Next.MarkDelivered(ctx, ins...)
 }
 
 // firstTime is false for a message handled before (a redelivered update).

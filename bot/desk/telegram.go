@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,7 +13,7 @@ import (
 	"github.com/go-telegram/bot/models"
 	"golang.org/x/time/rate"
 
-	"github.com/wotschiedam/wotbot/bot/telegram"
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 )
 
 // TelegramSender posts to the staff chat and reaches Telegram residents
@@ -23,10 +21,12 @@ import (
 // to a group is paced within Telegram's limit for one group (SetGroupRate;
 // shared with other processes through SetGroupPacer, which the desk sets),
 // and a 429 from a group holds every call to that group for retry_after.
+// Its calls go through the bot's one Bot API client (package botapi), which
+// retries a 429 (three tries at most) and nothing else: a post that fails
+// otherwise is tried again by the desk later.
 type TelegramSender struct {
-	api   *tg.Bot
-	token string
-	m     *Metrics
+	api *botapi.Client
+	m   *Metrics
 
 	mu        sync.Mutex
 	perMinute int
@@ -95,9 +95,9 @@ func groupBudget(perMinute int) (burst int, perSec float64) {
 	return burst, float64(max(perMinute-burst, 1)) / 60
 }
 
-// wait blocks until a message may go to the group. It fails at once when
-// ctx's deadline comes before that.
-func (p *groupPace) wait(ctx context.Context) error {
+// Wait blocks until a message may go to the group (botapi.Pace). It fails
+// at once when ctx's deadline comes before that.
+func (p *groupPace) Wait(ctx context.Context) error {
 	p.mu.Lock()
 	hold := time.Until(p.until)
 	p.mu.Unlock()
@@ -115,13 +115,14 @@ func (p *groupPace) wait(ctx context.Context) error {
 	return nil
 }
 
-// hold makes every call to the group wait d (Telegram's retry_after).
-func (p *groupPace) hold(d time.Duration) {
+// Hold makes every call to the group wait d (Telegram's retry_after).
+func (p *groupPace) Hold(_ context.Context, d time.Duration) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if t := time.Now().Add(d); t.After(p.until) {
 		p.until = t
 	}
+	return true
 }
 
 // CountErrors counts the sender's failed Bot API calls on m, by kind.
@@ -131,18 +132,25 @@ func (s *TelegramSender) CountErrors(m *Metrics) { s.m = m }
 // NewTelegramSender builds a sender; apiURL "" is https://api.telegram.org.
 // It makes no network calls.
 func NewTelegramSender(token, apiURL string) (*TelegramSender, error) {
-	if apiURL == "" {
-		apiURL = "https://api.telegram.org"
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 32
-	api, err := tg.New(token, tg.WithServerURL(apiURL), tg.WithSkipGetMe(),
-		tg.WithHTTPClient(time.Second, telegram.WholeBodies{Client: &http.Client{Transport: tr, Timeout: 15 * time.Second}}),
-		tg.WithErrorsHandler(func(error) {}))
+	s := &TelegramSender{}
+	api, err := botapi.New(botapi.Config{Token: token, URL: apiURL, Attempts: senderAttempts, Failed: s.failed})
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
-	return &TelegramSender{api: api, token: token}, nil
+	s.api = api
+	return s, nil
+}
+
+// senderAttempts is how many tries a call of the desk gets (only a 429 is
+// tried again).
+const senderAttempts = 3
+
+// failed counts a failed try by kind; an edit that changed nothing did not
+// fail.
+func (s *TelegramSender) failed(err error) {
+	if !errors.Is(err, botapi.ErrNotModified) {
+		s.m.apiError(err)
+	}
 }
 
 // SendMessage implements Sender.
@@ -158,24 +166,17 @@ func (s *TelegramSender) SendMessage(ctx context.Context, chatID int64, text str
 	if replyTo > 0 {
 		p.ReplyParameters = &models.ReplyParameters{MessageID: replyTo, AllowSendingWithoutReply: true}
 	}
-	var id int
-	err := s.retry(ctx, chatID, func() error {
-		m, err := s.api.SendMessage(ctx, p)
-		if err == nil {
-			id = m.ID
-		}
-		return err
-	})
-	return id, err
+	var m models.Message
+	if err := s.call(ctx, chatID, "sendMessage", p, &m); err != nil {
+		return 0, err
+	}
+	return m.ID, nil
 }
 
 // EditMessage implements Sender; the message loses its buttons.
 func (s *TelegramSender) EditMessage(ctx context.Context, chatID int64, msgID int, text string) error {
-	err := s.retry(ctx, chatID, func() error {
-		_, err := s.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML})
-		return err
-	})
-	if err != nil && strings.Contains(err.Error(), "not modified") {
+	err := s.call(ctx, chatID, "editMessageText", &tg.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML}, nil)
+	if errors.Is(err, botapi.ErrNotModified) {
 		return nil
 	}
 	return err
@@ -187,12 +188,9 @@ func (s *TelegramSender) EditMessageButtons(ctx context.Context, chatID int64, m
 	for _, b := range buttons {
 		kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{{Text: b.Text, CallbackData: b.Data}})
 	}
-	err := s.retry(ctx, chatID, func() error {
-		_, err := s.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text,
-			ParseMode: models.ParseModeHTML, ReplyMarkup: kb})
-		return err
-	})
-	if err != nil && strings.Contains(err.Error(), "not modified") {
+	err := s.call(ctx, chatID, "editMessageText", &tg.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text,
+		ParseMode: models.ParseModeHTML, ReplyMarkup: kb}, nil)
+	if errors.Is(err, botapi.ErrNotModified) {
 		return nil
 	}
 	return err
@@ -212,65 +210,38 @@ func (s *TelegramSender) Notify(ctx context.Context, chatID, text string) error 
 // AnswerCallback answers a button tap; text, when not empty, shows as a
 // toast to the one who tapped only.
 func (s *TelegramSender) AnswerCallback(ctx context.Context, queryID, text string) error {
-	_, err := s.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: text})
-	if err != nil {
-		return errors.New(strings.ReplaceAll(err.Error(), s.token, "***"))
-	}
-	return nil
+	// Not paced: the tap is answered by its own method, not in the group.
+	return s.call(ctx, 0, "answerCallbackQuery", &tg.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: text}, nil)
 }
 
-// retry honours 429 retry_after (up to three tries); other errors are
-// returned, and the desk retries the post later. A wait that would go past
-// ctx's deadline is not started: the error is returned at once. Calls to a
-// group wait for its pace first. The token never shows in the error.
-func (s *TelegramSender) retry(ctx context.Context, chatID int64, fn func() error) error {
+// call makes one Bot API call; calls to a group wait for its pace first,
+// and a 429 there holds every call to the group for retry_after. A wait
+// that would go past ctx's deadline is not started: the error is returned
+// at once.
+func (s *TelegramSender) call(ctx context.Context, chatID int64, method string, params, result any) error {
 	s.mu.Lock()
 	shared := s.shared
 	s.mu.Unlock()
-	var pace *groupPace
-	if shared == nil || chatID >= 0 {
-		shared, pace = nil, s.paceOf(chatID)
+	switch {
+	case chatID >= 0:
+		return s.api.Call(ctx, method, params, result)
+	case shared != nil:
+		return s.api.CallPaced(ctx, sharedPace{shared, chatID}, method, params, result)
 	}
-	for attempt := 1; ; attempt++ {
-		switch {
-		case shared != nil:
-			if err := shared.Wait(ctx, chatID); err != nil {
-				return err
-			}
-		case pace != nil:
-			if err := pace.wait(ctx); err != nil {
-				return err
-			}
-		}
-		err := fn()
-		var tooMany *tg.TooManyRequestsError
-		if err == nil {
-			return nil
-		}
-		if !strings.Contains(err.Error(), "not modified") {
-			s.m.apiError(err)
-		}
-		if !errors.As(err, &tooMany) || attempt == 3 {
-			return errors.New(strings.ReplaceAll(err.Error(), s.token, "***"))
-		}
-		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-		if shared != nil {
-			// The next wait sleeps it, with every other call to the group;
-			// should Redis not take the hold, this call sleeps it alone.
-			if shared.Hold(ctx, chatID, wait) != nil && !sleep(ctx, wait) {
-				return ctx.Err()
-			}
-			continue
-		}
-		if pace != nil {
-			pace.hold(wait)
-			continue
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return errors.New(strings.ReplaceAll(err.Error(), s.token, "***"))
-		}
-		if !sleep(ctx, wait) {
-			return ctx.Err()
-		}
-	}
+	return s.api.CallPaced(ctx, s.paceOf(chatID), method, params, result)
+}
+
+// sharedPace is a group's pace shared with other processes, as a
+// botapi.Pace.
+type sharedPace struct {
+	p      GroupPacer
+	chatID int64
+}
+
+func (p sharedPace) Wait(ctx context.Context) error { return p.p.Wait(ctx, p.chatID) }
+
+// Hold holds the group for every process; should Redis not take the hold,
+// the call waits alone.
+func (p sharedPace) Hold(ctx context.Context, d time.Duration) bool {
+	return p.p.Hold(ctx, p.chatID, d) == nil
 }

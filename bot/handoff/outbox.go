@@ -90,10 +90,11 @@ func (o *Outbox) openLocked(create bool) (bool, error) {
 	return true, nil
 }
 
-// DefaultOutboxPath is $XDG_STATE_HOME/wotbot/outbox.jsonl, or
-// ./wotbot-outbox.jsonl without XDG_STATE_HOME.
-func DefaultOutboxPath(getenv func(string) string) string {
-	if dir := getenv("XDG_STATE_HOME"); dir != "" {
+// DefaultOutboxPath is <stateHome>/wotbot/outbox.jsonl, or
+// ./wotbot-outbox.jsonl without a state directory (stateHome is the XDG
+// base directory for state).
+func DefaultOutboxPath(stateHome string) string {
+	if dir := stateHome; dir != "" {
 		return filepath.Join(dir, "wotbot", "outbox.jsonl")
 	}
 	return "wotbot-outbox.jsonl"

@@ -185,14 +185,14 @@ func (s *Store) MarkDelivered(ctx context.Context, ds ...Delivery) error {
 	return nil
 }
 
-// Delivered returns the sequence number last marked delivered (0: none).
-func (s *Store) Delivered(ctx context.Context, key string) (int64, error) {
+// LastDelivered returns the sequence number last marked delivered (0: none).
+func (s *Store) LastDelivered(ctx context.Context, key string) (int64, error) {
 	v, err := s.rdb.HGet(ctx, s.prefix+key, "s").Int64()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("delivered: %w", err)
+		return 0, fmt.Errorf("last delivered: %w", err)
 	}
 	return v, nil
 }

@@ -278,8 +278,8 @@ func TestMarkDeliveredBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for key, want := range map[string]int64{"a": 6, "b": 7, "gone": 0} {
-		if got, err := s.Delivered(ctx, key); got != want || err != nil {
-			t.Errorf("Delivered(%s) = %d, %v; want %d (marks of one key in order)", key, got, err, want)
+		if got, err := s.LastDelivered(ctx, key); got != want || err != nil {
+			t.Errorf("LastDelivered(%s) = %d, %v; want %d (marks of one key in order)", key, got, err, want)
 		}
 	}
 	// A mark must not bring back a record that was erased (/vergeet).
@@ -306,8 +306,8 @@ func TestMarkDeliveredBatchAfterScriptsForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 	for key, want := range map[string]int64{"a": 1, "b": 2} {
-		if got, err := s.Delivered(ctx, key); got != want || err != nil {
-			t.Errorf("Delivered(%s) = %d, %v; want %d", key, got, err, want)
+		if got, err := s.LastDelivered(ctx, key); got != want || err != nil {
+			t.Errorf("LastDelivered(%s) = %d, %v; want %d", key, got, err, want)
 		}
 	}
 }
@@ -337,8 +337,8 @@ func TestMarkSentSoFar(t *testing.T) {
 		if err := s.MarkDelivered(ctx, st.mark...); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := s.Delivered(ctx, "a"); got != st.delivered || err != nil {
-			t.Errorf("step %d: Delivered = %d, %v; want %d", i, got, err, st.delivered)
+		if got, err := s.LastDelivered(ctx, "a"); got != st.delivered || err != nil {
+			t.Errorf("step %d: LastDelivered = %d, %v; want %d", i, got, err, st.delivered)
 		}
 		if got, err := s.SentOf(ctx, "a", st.seq); got != st.sent || err != nil {
 			t.Errorf("step %d: SentOf(%d) = %d, %v; want %d", i, st.seq, got, err, st.sent)

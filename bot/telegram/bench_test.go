@@ -20,6 +20,8 @@ func (seqEcho) Handle(_ context.Context, in bot.Inbound) ([]dialog.Reply, error)
 	return []dialog.Reply{{Text: strconv.FormatInt(in.Seq, 10)}}, nil
 }
 
+func (seqEcho) MarkDelivered(context.Context, ...bot.Inbound) error { return nil }
+
 // BenchmarkThroughput sends updates from 1,000 chats through the fake Bot API
 // server at a steady rate (long polling, real client) and reports updates
 // handled per second and the median and p99 time from an update being

@@ -19,46 +19,38 @@
 //     With WithRateLimiter the count is shared by all replicas (in Redis: a
 //     burst of RateLimit, then RateLimit per RateWindow); without it, each
 //     process drops until the chat sends fewer.
-//   - Bot API calls honour 429 retry_after and back off on 5xx and network
-//     errors, at most Config.SendAttempts tries within Config.SendBudget.
-//     A chat waits in its own runner, so other chats are not held up.
+//   - Bot API calls (package botapi) honour 429 retry_after and back off on
+//     5xx and network errors, at most Config.SendAttempts tries within
+//     Config.SendBudget; a 400, a 403 or an answer that cannot be decoded
+//     fails at once. A chat waits in its own runner, so other chats are not
+//     held up.
 //   - Logs carry a keyed hash of the chat id, the update id, the kind and
 //     latencies: never names, phone numbers or message text.
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wotschiedam/wotbot/bot"
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 	"github.com/wotschiedam/wotbot/dialog"
 	"github.com/wotschiedam/wotbot/locales"
 )
-
-// Handler runs one resident's message through the conversation.
-// *bot.Conversations satisfies it.
-type Handler interface {
-	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
-}
 
 // GroupFunc is called for every update from a group, supergroup or channel.
 // Residents talk to the bot in private chats only; the default ignores such
@@ -102,9 +94,9 @@ type extraRoute struct {
 // Channel is a running connection to one Telegram bot.
 type Channel struct {
 	cfg     Config
-	handler Handler
+	handler bot.Handler
 	cat     *locales.Catalog
-	api     *tg.Bot
+	api     *botapi.Client // replies, buttons, commands: retried within SendBudget
 	reg     *prometheus.Registry
 	m       *metrics
 	health  func(context.Context) error
@@ -117,16 +109,17 @@ type Channel struct {
 	disp *dispatcher
 	// groups runs group updates, apart from the residents' chats.
 	groups *dispatcher
-	// marks carries "replies delivered" to the handler while Run runs;
-	// nil when the handler does not track delivery.
+	// marks carries "replies delivered" to the handler while Run runs.
 	marks *deliveryMarks
 	// work is the context of update handling; it outlives Run's ctx by
 	// ShutdownTimeout so that in-flight updates can finish.
 	work       context.Context
 	cancelWork context.CancelFunc
 
-	pollClient *http.Client
-	runOnce    sync.Once
+	// pollAPI makes the long polls (getUpdates), with an HTTP timeout
+	// beyond the poll's and no retries of its own: the poll loop backs off.
+	pollAPI *botapi.Client
+	runOnce sync.Once
 
 	// inbox, when set (WithInbox), keeps polled updates in Redis until
 	// they are handled; acks acknowledges them there.
@@ -135,8 +128,8 @@ type Channel struct {
 }
 
 // New builds a channel. It makes no network calls; Run does.
-func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel, error) {
-	if err := cfg.validate(); err != nil {
+func New(cfg Config, h bot.Handler, cat *locales.Catalog, opts ...Option) (*Channel, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("telegram config: %w", err)
 	}
 	if h == nil || cat == nil {
@@ -176,18 +169,20 @@ func New(cfg Config, h Handler, cat *locales.Catalog, opts ...Option) (*Channel,
 
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = cfg.Workers + 4
-	c.pollClient = &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second}
-	api, err := tg.New(cfg.Token,
-		tg.WithServerURL(cfg.APIURL),
-		tg.WithSkipGetMe(),
-		tg.WithNotAsyncHandlers(),
-		tg.WithHTTPClient(cfg.PollTimeout, WholeBodies{Client: &http.Client{Transport: transport, Timeout: 15 * time.Second}}),
-		tg.WithErrorsHandler(func(err error) { c.log.Warn("telegram client", "err", redact(err, cfg.Token)) }),
-	)
-	if err != nil {
+	if c.api, err = botapi.New(botapi.Config{
+		Token: cfg.Token, URL: cfg.APIURL,
+		HTTP:     &http.Client{Transport: transport, Timeout: 15 * time.Second},
+		Attempts: cfg.SendAttempts, Budget: cfg.SendBudget, Backoff: cfg.RetryBase,
+		Metrics: m.api,
+	}); err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
-	c.api = api
+	if c.pollAPI, err = botapi.New(botapi.Config{
+		Token: cfg.Token, URL: cfg.APIURL,
+		HTTP: &http.Client{Transport: transport, Timeout: cfg.PollTimeout + 15*time.Second},
+	}); err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
 	c.work, c.cancelWork = context.WithCancel(context.Background())
 	c.disp = newDispatcher(cfg.Workers, 30*time.Minute, c.process)
 	c.groups = newDispatcher(groupWorkers, 30*time.Minute, c.processGroup)
@@ -207,9 +202,7 @@ func (c *Channel) Run(ctx context.Context) error {
 
 func (c *Channel) run(ctx context.Context) error {
 	defer c.cancelWork()
-	if dt, ok := c.handler.(deliveryTracker); ok {
-		c.marks = startMarks(dt, c.log, c.m.errors.WithLabelValues("mark"))
-	}
+	c.marks = startMarks(c.handler, c.log, c.m.errors.WithLabelValues("mark"))
 	if !c.cfg.SkipCommands {
 		c.setCommands(ctx)
 	}
@@ -269,9 +262,7 @@ func (c *Channel) run(ctx context.Context) error {
 	// Marks to Redis and the offset to Telegram are independent; each has
 	// its own bound, and together they fit in the time a stop may take.
 	var after sync.WaitGroup
-	if c.marks != nil {
-		after.Go(c.marks.close)
-	}
+	after.Go(c.marks.close)
 	if tr != nil {
 		after.Go(func() { c.confirm(tr) })
 	}
@@ -282,21 +273,6 @@ func (c *Channel) run(ctx context.Context) error {
 	c.log.Info("telegram channel stopped")
 	return runErr
 }
-
-func (c *Channel) startWebhook(ctx context.Context) error {
-	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	return c.call(actx, "setWebhook", func(ctx context.Context) error {
-		_, err := c.api.SetWebhook(ctx, &tg.SetWebhookParams{
-			URL:            c.cfg.WebhookURL,
-			SecretToken:    c.cfg.WebhookSecret,
-			AllowedUpdates: allowedUpdates,
-		})
-		return err
-	})
-}
-
-var allowedUpdates = []string{"message", "callback_query", "channel_post"}
 
 // Handler is what ListenAddr serves: /healthz, /metrics (unless MetricsAddr
 // is set) and, in webhook mode, the webhook on exactly the path of
@@ -349,55 +325,6 @@ func (c *Channel) serveHealth(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "ok\n")
 }
 
-// serveWebhook answers 200 only once the update was handled, so Telegram
-// delivers it again if we fail or stop first.
-func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	rc := http.NewResponseController(w)
-	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
-	if subtle.ConstantTimeCompare([]byte(got), []byte(c.cfg.WebhookSecret)) != 1 {
-		c.m.errors.WithLabelValues("webhook_auth").Inc()
-		// Answer from the headers and hang up: a body from a sender without
-		// the secret is not worth a connection while it trickles in.
-		w.Header().Set("Connection", "close")
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
-		_ = rc.SetReadDeadline(time.Now())
-		return
-	}
-	var upd models.Update
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&upd); err != nil {
-		c.m.errors.WithLabelValues("webhook").Inc()
-		c.log.Warn("webhook: bad update", "err", err)
-		http.Error(w, "bad update", http.StatusBadRequest)
-		return
-	}
-	// The request is read. Handling may take longer than ReadTimeout (a
-	// reply waiting out a 429); the read deadline must not cut it short, and
-	// the answer gets WriteTimeout from when it is ready.
-	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
-	done := make(chan bool, 1)
-	if !c.dispatch(&upd, func(handled bool) { done <- handled }) {
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
-		return
-	}
-	select {
-	case handled := <-done:
-		_ = rc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
-		if !handled {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	case <-r.Context().Done():
-		// Telegram gave up waiting; the update is still handled, and a
-		// redelivery is dropped by its Seq.
-	}
-}
-
 // dispatch routes one update. done is called once it is handled (true) or
 // given back (false). It returns false when the channel is stopping; done is
 // then not called.
@@ -425,192 +352,6 @@ func (c *Channel) processGroup(_ int64, _ *chat, j job) {
 	c.group(c.work, j.upd)
 }
 
-// poll fetches updates until ctx ends. The offset it sends is the tracker's
-// watermark, so Telegram keeps every update that is not finished; updates it
-// returns that we already hold are skipped.
-func (c *Channel) poll(ctx context.Context, tr *tracker, srvErr <-chan error) error {
-	if err := c.call(ctx, "deleteWebhook", func(ctx context.Context) error {
-		_, err := c.api.DeleteWebhook(ctx, &tg.DeleteWebhookParams{})
-		return err
-	}); err != nil && ctx.Err() == nil {
-		// Polling still works without it unless a webhook is set, and then
-		// getUpdates says so in the log.
-		c.log.Warn("deleteWebhook failed", "err", redact(err, c.cfg.Token))
-	}
-	var floor int64 // offset forced past a stalled update
-	var stalledSince time.Time
-	backoff := time.Duration(0)
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-srvErr:
-			return err
-		default:
-		}
-		wm, _ := tr.watermark()
-		offset := max(wm, floor)
-		asked := time.Now()
-		updates, ok, stop := c.pollOnce(ctx, offset, &backoff)
-		if stop {
-			return nil
-		}
-		if !ok {
-			continue
-		}
-		fresh := 0
-		for _, p := range updates {
-			if !tr.take(p.id) {
-				continue
-			}
-			fresh++
-			id := p.id
-			u := new(models.Update)
-			if err := json.Unmarshal(p.raw, u); err != nil {
-				// Waiting would not make it readable, and it would hold back
-				// every update after it.
-				c.m.errors.WithLabelValues("poll").Inc()
-				c.log.Error("unreadable update skipped", "update", id, "err", err)
-				tr.finish(id, true)
-				continue
-			}
-			if !c.dispatch(u, func(handled bool) { tr.finish(id, handled) }) {
-				tr.finish(id, false)
-			}
-		}
-		if fresh > 0 || len(updates) == 0 {
-			stalledSince = time.Time{}
-			// A server that answers an empty poll at once (no long polling)
-			// must not make this loop spin.
-			if len(updates) == 0 && time.Since(asked) < emptyPollPause && !sleep(ctx, emptyPollPause) {
-				return nil
-			}
-			continue
-		}
-		// Telegram only gave back updates we hold: it does not long-poll while
-		// those are unconfirmed, so poll again shortly. (Waking on every
-		// finished update would poll thousands of times a second under load.)
-		if len(updates) == 100 {
-			if stalledSince.IsZero() {
-				stalledSince = time.Now()
-			} else if time.Since(stalledSince) > c.cfg.StallAfter {
-				floor = tr.taken()
-				c.log.Warn("updates held back by a slow chat; confirming past it", "offset", floor)
-				stalledSince = time.Time{}
-				continue
-			}
-		}
-		// Polling again only pays once the oldest held update is done: until
-		// then Telegram returns the same updates, a decode of the whole batch
-		// for nothing.
-		if !waitWatermark(ctx, tr, offset, maxHeldWait) {
-			return nil
-		}
-	}
-}
-
-// maxHeldWait bounds the wait for the oldest held update between two polls,
-// so that the stall check still runs.
-const maxHeldWait = 50 * time.Millisecond
-
-// waitWatermark waits until the tracker's watermark passes offset, at most
-// d; false means ctx ended.
-func waitWatermark(ctx context.Context, tr *tracker, offset int64, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		if wm, _ := tr.watermark(); wm > offset {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-timer.C:
-			return true
-		case <-tr.finished:
-		}
-	}
-}
-
-// emptyPollPause is the least time between two empty polls.
-const emptyPollPause = 50 * time.Millisecond
-
-// confirm tells Telegram, after a stop, which updates are done.
-func (c *Channel) confirm(tr *tracker) {
-	wm, busy := tr.watermark()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if _, err := c.getUpdates(ctx, wm, 1, 0); err != nil {
-		c.log.Warn("confirm offset failed", "offset", wm, "err", redact(err, c.cfg.Token))
-		return
-	}
-	c.log.Info("offset confirmed", "offset", wm, "unhandled", busy)
-}
-
-// polled is an update as getUpdates returned it. Only its id is read at
-// first: Telegram sends the updates the bot still holds again with every
-// poll, and only the new ones need decoding.
-type polled struct {
-	id  int64
-	raw json.RawMessage
-}
-
-// getUpdates is done here rather than by the library, whose poller confirms
-// updates as soon as they are buffered. It posts a multipart form, as the
-// library does for every method, so any server the library works with
-// understands it.
-func (c *Channel) getUpdates(ctx context.Context, offset int64, limit int, wait time.Duration) ([]polled, error) {
-	var body bytes.Buffer
-	form := multipart.NewWriter(&body)
-	if offset != 0 {
-		form.WriteField("offset", strconv.FormatInt(offset, 10))
-	}
-	form.WriteField("limit", strconv.Itoa(limit))
-	form.WriteField("timeout", strconv.Itoa(int(wait/time.Second)))
-	allowed, _ := json.Marshal(allowedUpdates)
-	form.WriteField("allowed_updates", string(allowed))
-	if err := form.Close(); err != nil {
-		return nil, fmt.Errorf("getUpdates form: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.APIURL+"/bot"+c.cfg.Token+"/getUpdates", &body)
-	if err != nil {
-		return nil, fmt.Errorf("getUpdates request: %w", err)
-	}
-	req.Header.Set("Content-Type", form.FormDataContentType())
-	resp, err := c.pollClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %w", err)
-	}
-	defer resp.Body.Close()
-	var r struct {
-		OK          bool              `json:"ok"`
-		Result      []json.RawMessage `json:"result"`
-		ErrorCode   int               `json:"error_code"`
-		Description string            `json:"description"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return nil, fmt.Errorf("getUpdates: decode (HTTP %d): %w", resp.StatusCode, err)
-	}
-	if !r.OK {
-		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
-	}
-	out := make([]polled, 0, len(r.Result))
-	for _, raw := range r.Result {
-		var head struct {
-			ID int64 `json:"update_id"`
-		}
-		if err := json.Unmarshal(raw, &head); err != nil {
-			// Without an id it cannot be confirmed on its own; the offset
-			// moves past it with the next update.
-			c.m.errors.WithLabelValues("poll").Inc()
-			c.log.Error("update without a readable id skipped", "err", err)
-			continue
-		}
-		out = append(out, polled{id: head.ID, raw: raw})
-	}
-	return out, nil
-}
-
 // process handles one private-chat update in its chat's runner.
 func (c *Channel) process(chatID int64, ch *chat, j job) {
 	ctx := c.work
@@ -627,7 +368,7 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 		c.m.rateLimited.Inc()
 		if notify {
 			c.log.Info("chat rate limited", logAttrs...)
-			c.send(ctx, chatID, dialog.Reply{Text: c.cat.T(in.Lang, "telegram.slow_down", nil)})
+			_ = c.send(ctx, chatID, dialog.Reply{Text: c.cat.T(in.Lang, "telegram.slow_down", nil)}) // logged there
 		}
 		return
 	}
@@ -654,7 +395,7 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 	}
 	sent := 0
 	for _, r := range replies {
-		if !c.send(ctx, chatID, r) {
+		if c.send(ctx, chatID, r) != nil {
 			break // keep the order: do not send later replies without earlier ones
 		}
 		sent++
@@ -662,7 +403,7 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 			c.markSent(ctx, in, sent)
 		}
 	}
-	if c.marks != nil && err == nil && sent > 0 && sent == len(replies) {
+	if err == nil && sent > 0 && sent == len(replies) {
 		c.marks.add(in)
 	}
 	lat := time.Since(j.at)
@@ -696,22 +437,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-// pollOnce asks Telegram for the updates from offset on. A failed call is
-// counted, logged and waited out with a growing backoff (reset by the next
-// call that works); it then reports ok false, and stop true when ctx ended.
-func (c *Channel) pollOnce(ctx context.Context, offset int64, backoff *time.Duration) (updates []polled, ok, stop bool) {
-	updates, err := c.getUpdates(ctx, offset, 100, c.cfg.PollTimeout)
-	if err == nil {
-		*backoff = 0
-		return updates, true, false
-	}
-	if ctx.Err() != nil {
-		return nil, false, true
-	}
-	c.m.errors.WithLabelValues("poll").Inc()
-	*backoff = min(max(2**backoff, c.cfg.RetryBase), 5*time.Second)
-	c.log.Warn("getUpdates failed", "err", redact(err, c.cfg.Token), "retry_in", *backoff)
-	return nil, false, !sleep(ctx, *backoff)
 }

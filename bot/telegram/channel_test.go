@@ -33,6 +33,9 @@ type fakeConv struct {
 
 func newFakeConv() *fakeConv { return &fakeConv{seen: map[string]map[int64]bool{}} }
 
+// MarkDelivered has nothing to do: fakeConv answers a Seq once, delivered or not.
+func (f *fakeConv) MarkDelivered(context.Context, ...bot.Inbound) error { return nil }
+
 func (f *fakeConv) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error) {
 	f.mu.Lock()
 	if in.Seq > 0 {
@@ -102,7 +105,7 @@ func testConfig(srv *telegramtest.Server) Config {
 
 // start runs a channel against srv until the test ends; stop cancels it and
 // returns Run's error.
-func start(t testing.TB, cfg Config, h Handler) (ch *Channel, stop func() error) {
+func start(t testing.TB, cfg Config, h bot.Handler) (ch *Channel, stop func() error) {
 	t.Helper()
 	ch, err := New(cfg, h, catalog, WithLogger(quietLogger()))
 	if err != nil {
@@ -688,28 +691,21 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnv(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		m := map[string]string{}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return func(k string) string { return m[k] }
-	}
+func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		name    string
-		getenv  func(string) string
+		cfg     Config
 		wantErr bool
 	}{
-		{"no token", env(), true},
-		{"polling", env(EnvToken, "1:x"), false},
-		{"webhook without secret", env(EnvToken, "1:x", EnvWebhookURL, "https://x.nl/hook"), true},
-		{"webhook with bad secret", env(EnvToken, "1:x", EnvWebhookURL, "https://x.nl/hook", EnvWebhookSecret, "a b"), true},
-		{"webhook", env(EnvToken, "1:x", EnvWebhookURL, "https://x.nl/hook", EnvWebhookSecret, "abc", EnvListenAddr, ":9000"), false},
-		{"bad api url", env(EnvToken, "1:x", EnvAPIURL, "localhost"), true},
+		{"no token", Config{}, true},
+		{"polling", Config{Token: "1:x"}, false},
+		{"webhook without secret", Config{Token: "1:x", WebhookURL: "https://x.nl/hook"}, true},
+		{"webhook with bad secret", Config{Token: "1:x", WebhookURL: "https://x.nl/hook", WebhookSecret: "a b"}, true},
+		{"webhook", Config{Token: "1:x", WebhookURL: "https://x.nl/hook", WebhookSecret: "abc", ListenAddr: ":9000"}, false},
+		{"bad api url", Config{Token: "1:x", APIURL: "localhost"}, true},
 	}
 	for _, tt := range tests {
-		_, err := ConfigFromEnv(tt.getenv)
+		err := tt.cfg.Validate()
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err %v, want error %v", tt.name, err, tt.wantErr)
 		}

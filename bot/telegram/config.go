@@ -1,38 +1,28 @@
 package telegram
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
-)
-
-// Environment variables read by ConfigFromEnv.
-const (
-	EnvToken         = "TELEGRAM_BOT_TOKEN"
-	EnvAPIURL        = "TELEGRAM_API_URL"
-	EnvWebhookURL    = "WEBHOOK_URL"
-	EnvListenAddr    = "LISTEN_ADDR"
-	EnvWebhookSecret = "WEBHOOK_SECRET"
-	EnvMetricsAddr   = "METRICS_ADDR"
-	EnvInboxPrefix   = "TELEGRAM_INBOX_PREFIX"
 )
 
 // Config says how the channel reaches Telegram. The zero values of the
 // tuning fields take the defaults noted.
 type Config struct {
-	Token         string // TELEGRAM_BOT_TOKEN, required
-	APIURL        string // TELEGRAM_API_URL; "" is https://api.telegram.org
-	WebhookURL    string // WEBHOOK_URL; "" means long polling
-	WebhookSecret string // WEBHOOK_SECRET, required with WebhookURL
+	Token         string // the bot's token, required
+	APIURL        string // "" is https://api.telegram.org
+	WebhookURL    string // "" means long polling
+	WebhookSecret string // required with WebhookURL
 	// ListenAddr serves /healthz, /metrics (unless MetricsAddr is set) and, in
 	// webhook mode, the webhook. "" in polling mode serves nothing; in webhook
 	// mode it defaults to ":8080".
 	ListenAddr string
-	// MetricsAddr (METRICS_ADDR), when set, serves /metrics and /healthz on
-	// an address of their own, to be kept private; /metrics then leaves
-	// ListenAddr, which keeps /healthz for load balancers.
+	// MetricsAddr, when set, serves /metrics and /healthz on an address of
+	// their own, to be kept private; /metrics then leaves ListenAddr, which
+	// keeps /healthz for load balancers.
 	MetricsAddr string
 
 	// Limits of the HTTP listeners, so that connections which are idle or
@@ -62,57 +52,73 @@ type Config struct {
 	// SkipCommands leaves the command menu (setMyCommands) alone at start-up.
 	SkipCommands bool
 
-	// InboxPrefix is TELEGRAM_INBOX_PREFIX: the Redis key prefix of the
-	// polling inbox (WithInbox); "" is "{wot:inbox:<bot id>}:", with
-	// "@<host>" after the id for a Bot API server other than Telegram's.
+	// InboxPrefix is the Redis key prefix of the polling inbox (WithInbox);
+	// "" is "{wot:inbox:<bot id>}:", with "@<host>" after the id for a Bot
+	// API server other than Telegram's.
 	InboxPrefix string
 }
 
 var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
-// ConfigFromEnv reads the channel's settings from the environment (getenv is
-// os.Getenv in production) and checks them.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{
-		Token:         getenv(EnvToken),
-		APIURL:        getenv(EnvAPIURL),
-		WebhookURL:    getenv(EnvWebhookURL),
-		WebhookSecret: getenv(EnvWebhookSecret),
-		ListenAddr:    getenv(EnvListenAddr),
-		MetricsAddr:   getenv(EnvMetricsAddr),
-		InboxPrefix:   getenv(EnvInboxPrefix),
-	}
-	return c, c.validate()
+// A ConfigError is a setting of Config that cannot work. It names the
+// settings by their Config field, so that a caller can name them the way
+// its users know them (cmd/wotbot names the environment variables).
+type ConfigError struct {
+	// Fields are the Config fields concerned, the one to change first.
+	Fields []string
+	// Problem says what is wrong and what is expected, with %[1]s, %[2]s
+	// ... where the fields are named. It never holds a token or a secret.
+	Problem string
 }
 
-func (c Config) validate() error {
+// Describe says what is wrong, naming each field as name does.
+func (e *ConfigError) Describe(name func(field string) string) string {
+	names := make([]any, len(e.Fields))
+	for i, f := range e.Fields {
+		names[i] = name(f)
+	}
+	return fmt.Sprintf(e.Problem, names...)
+}
+
+func (e *ConfigError) Error() string {
+	return e.Describe(func(f string) string { return f })
+}
+
+// Validate checks c; New refuses a Config that fails it.
+func (c Config) Validate() error {
+	bad := func(problem string, fields ...string) error {
+		return &ConfigError{Fields: fields, Problem: problem}
+	}
 	if c.Token == "" {
-		return errors.New(EnvToken + " is required")
+		return bad("%[1]s is required", "Token")
 	}
 	if c.APIURL != "" {
 		if u, err := url.Parse(c.APIURL); err != nil || u.Scheme == "" || u.Host == "" {
-			return fmt.Errorf("%s %q is not an absolute URL", EnvAPIURL, c.APIURL)
+			return bad("%[1]s "+quote(c.APIURL)+" is not an absolute URL", "APIURL")
 		}
 	}
 	if c.WebhookURL != "" {
 		u, err := url.Parse(c.WebhookURL)
 		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
-			return fmt.Errorf("%s %q is not an http(s) URL", EnvWebhookURL, c.WebhookURL)
+			return bad("%[1]s "+quote(c.WebhookURL)+" is not an http(s) URL", "WebhookURL")
 		}
 		if !secretRe.MatchString(c.WebhookSecret) {
-			return errors.New(EnvWebhookSecret + " is required with " + EnvWebhookURL + " (1-256 characters A-Z a-z 0-9 _ -)")
+			return bad("%[1]s is required with %[2]s (1-256 characters A-Z a-z 0-9 _ -)", "WebhookSecret", "WebhookURL")
 		}
 		// Telegram posts to exactly this path; one the listener already
 		// answers itself would never reach the bot.
 		if p := c.webhookPath(); p == healthPath || p == metricsPath {
-			return fmt.Errorf("%s %q: the path %s is the listener's own; give the webhook another path, such as /webhook", EnvWebhookURL, c.WebhookURL, p)
+			return bad("%[1]s "+quote(c.WebhookURL)+": the path "+strings.ReplaceAll(p, "%", "%%")+" is the listener's own; give the webhook another path, such as /webhook", "WebhookURL")
 		}
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.ListenAddr {
-		return fmt.Errorf("%s and %s are both %q: %s is meant to be a private address of its own", EnvMetricsAddr, EnvListenAddr, c.MetricsAddr, EnvMetricsAddr)
+		return bad("%[1]s and %[2]s are both "+quote(c.MetricsAddr)+": %[1]s is meant to be a private address of its own", "MetricsAddr", "ListenAddr")
 	}
 	return nil
 }
+
+// quote quotes v for a ConfigError's Problem, whose % are verbs.
+func quote(v string) string { return strings.ReplaceAll(strconv.Quote(v), "%", "%%") }
 
 func (c *Config) defaults() {
 	if c.APIURL == "" {

@@ -27,7 +27,7 @@ var intakeScript = []string{
 }
 
 // BenchmarkEndToEnd is the whole path at a steady offered load: the fake Bot
-// API server -> getUpdates (real go-telegram/bot client) -> per-chat
+// API server -> getUpdates (the bot's own Bot API client) -> per-chat
 // dispatcher -> Conversations (session in Redis, dialog engine, classifier,
 // knowledge) -> sendMessage at the fake server. 1,000 chats each walk
 // through intakeScript. It reports updates handled per second and the
@@ -116,10 +116,10 @@ func benchEndToEnd(b *testing.B, withInbox bool) {
 // Telegram. It learns from the handler how many replies an update has, and
 // the replies of one chat arrive in the order of its updates.
 type replyClock struct {
-	Handler
-	mu   sync.Mutex
-	due  map[int64][]dueReplies // by chat: updates whose replies are on their way, oldest first
-	done map[int64]time.Time    // by update: arrival of its last reply
+	bot.Handler // its MarkDelivered passes the channel's marks on: the clock is no part of them
+	mu          sync.Mutex
+	due         map[int64][]dueReplies // by chat: updates whose replies are on their way, oldest first
+	done        map[int64]time.Time    // by update: arrival of its last reply
 }
 
 type dueReplies struct {
@@ -135,14 +135,6 @@ func (r *replyClock) Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply
 		r.mu.Unlock()
 	}
 	return replies, err
-}
-
-// Delivered passes the channel's marks on: the clock is no part of them.
-func (r *replyClock) Delivered(ctx context.Context, ins ...bot.Inbound) error {
-	if dt, ok := r.Handler.(deliveryTracker); ok {
-		return dt.Delivered(ctx, ins...)
-	}
-	return nil
 }
 
 // arrived is the fake server's OnMessage.

@@ -32,7 +32,7 @@ func newInboxWorld(t *testing.T) *inboxWorld {
 func (w *inboxWorld) inbox() *inbox { return &inbox{rdb: w.rdb, prefix: w.prefix, consumer: "poller"} }
 
 // start runs a channel with the inbox until stop (or the test's end).
-func (w *inboxWorld) start(h Handler) (stop func() error) {
+func (w *inboxWorld) start(h bot.Handler) (stop func() error) {
 	w.t.Helper()
 	cfg := testConfig(w.srv)
 	cfg.RateLimit = 1000
@@ -343,7 +343,7 @@ func TestInboxEntriesMetric(t *testing.T) {
 }
 
 // startWith is start with more options.
-func startWith(t testing.TB, cfg Config, h Handler, opts ...Option) (stop func() error) {
+func startWith(t testing.TB, cfg Config, h bot.Handler, opts ...Option) (stop func() error) {
 	t.Helper()
 	ch, err := New(cfg, h, catalog, append([]Option{WithLogger(quietLogger())}, opts...)...)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -78,12 +77,7 @@ const inboxInFlight = 4096
 // pollInbox fetches updates until ctx ends, writing each batch to the inbox
 // before the next getUpdates confirms it, while consumeInbox handles them.
 func (c *Channel) pollInbox(ctx context.Context, srvErr <-chan error) error {
-	if err := c.call(ctx, "deleteWebhook", func(ctx context.Context) error {
-		_, err := c.api.DeleteWebhook(ctx, &tg.DeleteWebhookParams{})
-		return err
-	}); err != nil && ctx.Err() == nil {
-		c.log.Warn("deleteWebhook failed", "err", redact(err, c.cfg.Token))
-	}
+	c.deleteWebhook(ctx)
 	if err := c.inbox.ensureGroup(ctx); err != nil && ctx.Err() == nil {
 		c.log.Warn("inbox not ready; reading will create it", "err", err) // Redis down: the reader retries
 	}
@@ -143,7 +137,7 @@ func (c *Channel) confirmOffset(offset int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if _, err := c.getUpdates(ctx, offset, 1, 0); err != nil {
-		c.log.Warn("confirm offset failed; Telegram sends those updates again, the inbox adds them once", "offset", offset, "err", redact(err, c.cfg.Token))
+		c.log.Warn("confirm offset failed; Telegram sends those updates again, the inbox adds them once", "offset", offset, "err", err)
 		return
 	}
 	c.log.Info("offset confirmed", "offset", offset)

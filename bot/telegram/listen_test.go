@@ -104,11 +104,7 @@ func TestWebhookListensOnRegisteredPath(t *testing.T) {
 // the bot: refuse to start, and say why.
 func TestWebhookPathClashRefused(t *testing.T) {
 	for _, path := range []string{"/healthz", "/metrics"} {
-		_, err := ConfigFromEnv(func(k string) string {
-			return map[string]string{
-				EnvToken: "1:x", EnvWebhookURL: "https://bot.example.org" + path, EnvWebhookSecret: "abc",
-			}[k]
-		})
+		err := Config{Token: "1:x", WebhookURL: "https://bot.example.org" + path, WebhookSecret: "abc"}.Validate()
 		if err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("WEBHOOK_URL with path %s: err %v, want a refusal naming %s", path, err, path)
 		}
@@ -164,14 +160,12 @@ func TestWebhookWrongSecretRefusedBeforeBody(t *testing.T) {
 func TestMetricsAddr(t *testing.T) {
 	srv := newServer(t)
 	listen, metricsAddr := freeAddr(t), freeAddr(t)
-	cfg, err := ConfigFromEnv(func(k string) string {
-		return map[string]string{
-			EnvToken: srv.Token, EnvAPIURL: srv.URL,
-			EnvWebhookURL: "http://" + listen + "/hook", EnvWebhookSecret: "s3cret",
-			EnvListenAddr: listen, "METRICS_ADDR": metricsAddr,
-		}[k]
-	})
-	if err != nil {
+	cfg := Config{
+		Token: srv.Token, APIURL: srv.URL,
+		WebhookURL: "http://" + listen + "/hook", WebhookSecret: "s3cret",
+		ListenAddr: listen, MetricsAddr: metricsAddr,
+	}
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	cfg.PollTimeout, cfg.ShutdownTimeout = time.Second, 3*time.Second
@@ -205,10 +199,8 @@ func TestMetricsAddr(t *testing.T) {
 func TestMetricsAddrPolling(t *testing.T) {
 	srv := newServer(t)
 	metricsAddr := freeAddr(t)
-	cfg, err := ConfigFromEnv(func(k string) string {
-		return map[string]string{EnvToken: srv.Token, EnvAPIURL: srv.URL, "METRICS_ADDR": metricsAddr}[k]
-	})
-	if err != nil {
+	cfg := Config{Token: srv.Token, APIURL: srv.URL, MetricsAddr: metricsAddr}
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	cfg.PollTimeout, cfg.ShutdownTimeout = time.Second, 3*time.Second
@@ -259,10 +251,8 @@ func TestConnGuardShedsLongestIdle(t *testing.T) {
 // METRICS_ADDR is meant to be private: the same address as LISTEN_ADDR
 // would put /metrics back on the public listener.
 func TestMetricsAddrSameAsListenRefused(t *testing.T) {
-	_, err := ConfigFromEnv(func(k string) string {
-		return map[string]string{EnvToken: "1:x", EnvListenAddr: ":8080", EnvMetricsAddr: ":8080"}[k]
-	})
-	if err == nil || !strings.Contains(err.Error(), EnvMetricsAddr) {
-		t.Errorf("METRICS_ADDR = LISTEN_ADDR: err %v, want a refusal naming %s", err, EnvMetricsAddr)
+	err := Config{Token: "1:x", ListenAddr: ":8080", MetricsAddr: ":8080"}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "MetricsAddr") {
+		t.Errorf("MetricsAddr = ListenAddr: err %v, want a refusal naming MetricsAddr", err)
 	}
 }

@@ -10,50 +10,37 @@ import (
 	"github.com/wotschiedam/wotbot/bot"
 )
 
-// deliveryTracker is a Handler that wants to know when updates' replies all
-// reached their chats (bot.Conversations): Telegram redelivers updates, and
-// only replies that never went out should go out again.
-type deliveryTracker interface {
-	Delivered(ctx context.Context, ins ...bot.Inbound) error
-}
-
-// sentTracker is a deliveryTracker that also keeps how many of a turn's
-// replies went out while the rest are still to go (bot.Conversations): a
-// process that dies between two replies is followed by one that sends only
-// the rest.
-type sentTracker interface {
-	Sent(ctx context.Context, in bot.Inbound, n int) error
-}
-
 // sentWait bounds the mark written between two replies of one turn: a
 // Redis that hangs must not hold the chat up (the mark only spares a
 // resident a reply twice).
 const sentWait = 500 * time.Millisecond
 
 // markSent notes, before the next reply of in goes out, that its first n
-// went out. Unlike the mark of a whole turn it is written at once, not
-// gathered: it must land before the next reply, or it narrows nothing. Only
-// turns of more than one reply pay this round trip.
+// went out (bot.Inbound.Sent): a process that dies between two replies is
+// followed by one that sends only the rest. Unlike the mark of a whole turn
+// it is written at once, not gathered: it must land before the next reply,
+// or it narrows nothing. Only turns of more than one reply pay this round
+// trip.
 func (c *Channel) markSent(ctx context.Context, in bot.Inbound, n int) {
-	st, ok := c.handler.(sentTracker)
-	if !ok || c.marks == nil || in.Seq <= 0 {
+	if in.Seq <= 0 {
 		return
 	}
+	in.Sent = n
 	ctx, cancel := context.WithTimeout(ctx, sentWait)
 	defer cancel()
-	if err := st.Sent(ctx, in, n); err != nil {
+	if err := c.handler.MarkDelivered(ctx, in); err != nil {
 		c.m.errors.WithLabelValues("mark").Inc()
 		c.log.Warn("mark replies sent so far", "update", in.Seq, "err", err)
 	}
 }
 
-// deliveryMarks passes "replies delivered" to the tracker from one
+// deliveryMarks passes "replies delivered" to the handler from one
 // goroutine, the marks of markLinger in one call: under load one round trip
 // to Redis carries the marks of many updates. A mark that is late or lost
 // costs nothing but a reply sent twice should the same update come back; it
 // never holds up the update's own handling.
 type deliveryMarks struct {
-	dt     deliveryTracker
+	dm     bot.DeliveryMarker
 	log    *slog.Logger
 	errors prometheus.Counter
 
@@ -78,8 +65,8 @@ const markTimeout = 5 * time.Second
 // process must exit soon after SIGTERM even with Redis gone.
 const stopGrace = time.Second
 
-func startMarks(dt deliveryTracker, log *slog.Logger, errors prometheus.Counter) *deliveryMarks {
-	m := &deliveryMarks{dt: dt, log: log, errors: errors,
+func startMarks(dm bot.DeliveryMarker, log *slog.Logger, errors prometheus.Counter) *deliveryMarks {
+	m := &deliveryMarks{dm: dm, log: log, errors: errors,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	go m.run()
@@ -131,7 +118,7 @@ func (m *deliveryMarks) flush() {
 	}
 	ctx, cancel := context.WithTimeout(m.ctx, markTimeout)
 	defer cancel()
-	if err := m.dt.Delivered(ctx, batch...); err != nil {
+	if err := m.dm.MarkDelivered(ctx, batch...); err != nil {
 		m.errors.Inc()
 		m.log.Warn("mark replies delivered", "updates", len(batch), "err", err)
 	}

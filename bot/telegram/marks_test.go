@@ -16,10 +16,10 @@ type markingConv struct {
 	mu     sync.Mutex
 	marked map[int64]bool
 	calls  int
-	block  chan struct{} // while open, Delivered waits: marks pile up
+	block  chan struct{} // while open, MarkDelivered waits: marks pile up
 }
 
-func (m *markingConv) Delivered(ctx context.Context, ins ...bot.Inbound) error {
+func (m *markingConv) MarkDelivered(ctx context.Context, ins ...bot.Inbound) error {
 	select {
 	case <-m.block:
 	case <-ctx.Done():

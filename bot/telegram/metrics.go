@@ -4,15 +4,16 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wotschiedam/wotbot/bot/telegram/botapi"
 )
 
 type metrics struct {
-	updates     *prometheus.CounterVec   // by kind
-	latency     prometheus.Histogram     // one update, from arrival to last reply sent
-	errors      *prometheus.CounterVec   // by operation
-	retries     *prometheus.CounterVec   // Bot API retries by reason
-	rateLimited prometheus.Counter       // messages dropped by the slow-down rule
-	sendLatency *prometheus.HistogramVec // unused buckets stay cheap; by method
+	updates     *prometheus.CounterVec // by kind
+	latency     prometheus.Histogram   // one update, from arrival to last reply sent
+	errors      *prometheus.CounterVec // by operation
+	rateLimited prometheus.Counter     // messages dropped by the slow-down rule
+	api         *botapi.Metrics        // Bot API call time and retries
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -30,24 +31,20 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "wotbot_telegram_errors_total",
 			Help: "Errors, by operation (handle, send, answer, edit, poll, webhook, commands, mark).",
 		}, []string{"op"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "wotbot_telegram_retries_total",
-			Help: "Bot API calls retried, by reason (429, 5xx).",
-		}, []string{"reason"}),
 		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wotbot_telegram_rate_limited_total",
 			Help: "Messages dropped because a chat sent more than the limit in the window.",
 		}),
-		sendLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "wotbot_telegram_api_seconds",
-			Help:    "Bot API call time including retries, by method.",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"method"}),
 	}
-	for _, c := range []prometheus.Collector{m.updates, m.latency, m.errors, m.retries, m.rateLimited, m.sendLatency} {
+	for _, c := range []prometheus.Collector{m.updates, m.latency, m.errors, m.rateLimited} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register telegram metrics: %w", err)
 		}
 	}
+	api, err := botapi.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	m.api = api
 	return m, nil
 }

@@ -19,14 +19,9 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-// Handler runs one message through the conversation.
-type Handler interface {
-	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
-}
-
 // Chat is one terminal conversation.
 type Chat struct {
-	Handler    Handler
+	Handler    bot.Handler
 	Catalog    *locales.Catalog
 	ChatID     string
 	Lang       string

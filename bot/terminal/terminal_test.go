@@ -23,6 +23,9 @@ func (e *echo) Handle(_ context.Context, in bot.Inbound) ([]dialog.Reply, error)
 		Options: []dialog.Option{{Data: "a:1", Label: "Eén"}, {Data: "a:2", Label: "Twee"}}}}, nil
 }
 
+// MarkDelivered has nothing to record: a terminal delivers once.
+func (e *echo) MarkDelivered(context.Context, ...bot.Inbound) error { return nil }
+
 func run(t *testing.T, jsonl bool, input string) (string, *echo) {
 	t.Helper()
 	cat, err := locales.Load()

@@ -5,19 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
-)
 
-// Environment variables of the web chat (read by ConfigFromEnv).
-const (
-	// EnvWebChat "on" makes serve run the web chat on LISTEN_ADDR.
-	EnvWebChat = "WEB_CHAT"
-	// EnvEmbedOrigins are the origins (https://www.example.nl, comma
-	// separated) whose pages may embed the chat in a frame.
-	EnvEmbedOrigins = "WEB_EMBED_ORIGINS"
-	// EnvClientIPHeader names the header in which a trusted load balancer
-	// puts the client's address (X-Forwarded-For); the rightmost address
-	// counts. Unset: the connection's address.
-	EnvClientIPHeader = "WEB_CLIENT_IP_HEADER"
+	"github.com/wotschiedam/wotbot/dialog"
 )
 
 // Config tunes the web chat. Zero values take the defaults noted.
@@ -28,7 +17,9 @@ type Config struct {
 	LangChosen bool
 	// EmbedOrigins may frame the page (CSP frame-ancestors).
 	EmbedOrigins []string
-	// ClientIPHeader: see EnvClientIPHeader.
+	// ClientIPHeader names the header in which a trusted load balancer puts
+	// the client's address (X-Forwarded-For); the rightmost address counts.
+	// "": the connection's address.
 	ClientIPHeader string
 
 	RateLimit  int           // messages per session per RateWindow; default 20
@@ -45,7 +36,7 @@ type Config struct {
 	// (tabs); default 6.
 	StreamsPerChat int
 	// Keep is how long the transcript and the cookie last after the last
-	// message; default 30 days.
+	// message; default dialog.DefaultRetentionDays.
 	Keep time.Duration
 }
 
@@ -72,31 +63,17 @@ func (c *Config) defaults() {
 		c.StreamsPerChat = 6
 	}
 	if c.Keep <= 0 {
-		c.Keep = 30 * 24 * time.Hour
+		c.Keep = dialog.DefaultRetentionDays * 24 * time.Hour
 	}
 }
 
-// ConfigFromEnv reads WEB_EMBED_ORIGINS and WEB_CLIENT_IP_HEADER, and
-// whether WEB_CHAT is on.
-func ConfigFromEnv(getenv func(string) string) (cfg Config, on bool, err error) {
-	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvWebChat))); v {
-	case "on", "true", "1", "yes":
-		on = true
-	case "", "off", "false", "0", "no":
-	default:
-		return cfg, false, fmt.Errorf("%s=%q: want on or off", EnvWebChat, v)
+// ParseOrigin checks that o is an origin such as https://www.example.nl,
+// which may embed the chat in a frame (EmbedOrigins), and returns it as
+// scheme://host. Nothing that could end the CSP header's directive passes.
+func ParseOrigin(o string) (string, error) {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || strings.ContainsAny(o, " ;'\"") {
+		return "", fmt.Errorf("%q is not an origin such as https://www.example.nl", o)
 	}
-	for _, o := range strings.Split(getenv(EnvEmbedOrigins), ",") {
-		o = strings.TrimSpace(o)
-		if o == "" {
-			continue
-		}
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || strings.ContainsAny(o, " ;'\"") {
-			return cfg, on, fmt.Errorf("%s: %q is not an origin such as https://www.example.nl", EnvEmbedOrigins, o)
-		}
-		cfg.EmbedOrigins = append(cfg.EmbedOrigins, u.Scheme+"://"+u.Host)
-	}
-	cfg.ClientIPHeader = strings.TrimSpace(getenv(EnvClientIPHeader))
-	return cfg, on, nil
+	return u.Scheme + "://" + u.Host, nil
 }

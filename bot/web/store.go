@@ -54,7 +54,7 @@ func NewStore(rdb redis.UniversalClient, prefix string, keep time.Duration) *Sto
 		prefix = "wot:web:"
 	}
 	if keep <= 0 {
-		keep = 30 * 24 * time.Hour
+		keep = dialog.DefaultRetentionDays * 24 * time.Hour
 	}
 	return &Store{rdb: rdb, prefix: prefix, keep: keep, maxLen: 500}
 }

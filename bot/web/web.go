@@ -51,25 +51,13 @@ import (
 	"github.com/wotschiedam/wotbot/locales"
 )
 
-// Handler runs one resident's message through the conversation
-// (*bot.Conversations, or the desk's Router in front of it).
-type Handler interface {
-	Handle(ctx context.Context, in bot.Inbound) ([]dialog.Reply, error)
-}
-
-// deliveryTracker is told that a message's replies are in the transcript,
-// so a redelivery does not send them again.
-type deliveryTracker interface {
-	Delivered(ctx context.Context, ins ...bot.Inbound) error
-}
-
 //go:embed page.html static
 var assets embed.FS
 
 // Channel is the web chat.
 type Channel struct {
 	cfg      Config
-	h        Handler
+	h        bot.Handler // the conversation, or the desk's relay in front of it
 	store    *Store
 	cat      *locales.Catalog
 	facts    map[string]any
@@ -92,7 +80,7 @@ type Channel struct {
 // New builds the web chat. facts fill the page's phone number and address
 // (knowledge.Base.TemplateFacts). Its metrics go to reg (nil: a private
 // registry).
-func New(cfg Config, h Handler, store *Store, cat *locales.Catalog, facts map[string]any, log *slog.Logger, reg ...prometheus.Registerer) (*Channel, error) {
+func New(cfg Config, h bot.Handler, store *Store, cat *locales.Catalog, facts map[string]any, log *slog.Logger, reg ...prometheus.Registerer) (*Channel, error) {
 	if h == nil || store == nil || cat == nil {
 		return nil, errors.New("web: handler, store and catalog are required")
 	}
@@ -417,10 +405,10 @@ func (c *Channel) turn(ctx context.Context, in bot.Inbound, echo *Entry) (string
 		return "", fmt.Errorf("%w: %w", errNotStored, err)
 	}
 	c.hub.wake(in.ChatID) // this replica's pages at once; others by the publish
-	if dt, ok := c.h.(deliveryTracker); ok {
-		if err := dt.Delivered(ctx, in); err != nil {
-			c.log.Warn("mark web replies delivered", "chat", logChat(in.ChatID), "err", err)
-		}
+	// The replies are in the transcript: a POST sent again does not add them
+	// again.
+	if err := c.h.MarkDelivered(ctx, in); err != nil {
+		c.log.Warn("mark web replies delivered", "chat", logChat(in.ChatID), "err", err)
 	}
 	c.m.messages.WithLabelValues("ok").Inc()
 	c.m.latency.Observe(time.Since(start).Seconds())

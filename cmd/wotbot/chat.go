@@ -24,27 +24,22 @@ func chatCmd(ctx context.Context, args []string, env func(string) string, stdin 
 	if err != nil {
 		return err
 	}
-	c, st, log, err := boot(ctx, env, stderr, true)
+	cfg, err := parseConfig(env)
 	if err != nil {
 		return err
 	}
-	defer st.close()
-	conv, err := c.conversations(env, st, log)
+	a, err := start(ctx, cfg, stderr, parts{embedded: true, conversations: true, clock: clock})
 	if err != nil {
 		return err
 	}
-	conv.Now = clock
-	if !st.embedded { // an embedded Redis cannot go down on its own
-		defer useOutbox(ctx, env, conv, log)()
-	}
+	defer a.close()
 	chat := &terminal.Chat{
-		Handler: conv, Catalog: c.catalog, ChatID: *chatID, JSONL: *jsonl, Log: log,
+		Handler: a.conv, Catalog: a.catalog, ChatID: *chatID, JSONL: *jsonl, Log: a.log,
 		Lang: locales.Norm(*lang), LangChosen: *lang != "",
 	}
-	if st.embedded {
-		chat.Notice = c.catalog.T(chat.Lang, "terminal.embedded", nil)
+	if a.st.embedded {
+		chat.Notice = a.catalog.T(chat.Lang, "terminal.embedded", nil)
 	}
-	go expireHeld(ctx, conv, log)
 	return chat.Run(ctx, stdin, stdout)
 }
 

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,7 +53,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var err error
 	switch cmd {
 	case "":
-		if env("TELEGRAM_BOT_TOKEN") != "" {
+		// A bad setting is reported by the command that then runs: chat.
+		if cfg, err := parseConfig(env); err == nil && cfg.Telegram.Token != "" {
 			err = serveCmd(ctx, args, env, stderr)
 		} else {
 			err = chatCmd(ctx, args, env, stdin, stdout, stderr)
@@ -77,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	if err != nil {
-		if err == errUsage {
+		if errors.Is(err, errUsage) {
 			return 2
 		}
 		fmt.Fprintf(stderr, "wotbot %s: %v\n", cmd, err)

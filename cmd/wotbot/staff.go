@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/wotschiedam/wotbot/bot/desk"
-	"github.com/wotschiedam/wotbot/bot/telegram"
 )
 
 const staffUsage = `usage:
@@ -57,25 +56,17 @@ func staffCmd(ctx context.Context, args []string, env func(string) string, stdou
 		fmt.Fprint(stderr, staffUsage)
 		return errUsage
 	}
-	cfg, err := deskConfig(env)
+	cfg, err := parseConfig(env)
 	if err != nil {
 		return err
 	}
-	c, st, log, err := boot(ctx, env, stderr, false)
+	// With a bot token and STAFF_CHAT_ID the desk updates the staff chat too.
+	a, err := start(ctx, cfg, stderr, parts{desk: true})
 	if err != nil {
 		return err
 	}
-	defer st.close()
-	var sender *desk.TelegramSender
-	if token := env(telegram.EnvToken); token != "" && cfg.StaffChat != 0 {
-		if sender, err = desk.NewTelegramSender(token, env(telegram.EnvAPIURL)); err != nil {
-			return err
-		}
-	}
-	d, err := c.newDesk(st, cfg, sender, log, nil)
-	if err != nil {
-		return err
-	}
+	defer a.close()
+	c, d, log := a.core, a.desk, a.log
 	defer func() {
 		// A claim's or a close's edit of the staff post goes out in the background.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -98,7 +99,7 @@ func TestStaffCommandLine(t *testing.T) {
 	if list := staff("list"); strings.Contains(list, "WOT-LATER1") {
 		t.Errorf("closed request still listed:\n%s", list)
 	}
-	if err := staffCmd(ctx, []string{"claim", "WOT-LATER1"}, env, io.Discard, io.Discard); err != errUsage {
+	if err := staffCmd(ctx, []string{"claim", "WOT-LATER1"}, env, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 		t.Errorf("claim without --by: %v", err)
 	}
 }
@@ -128,10 +129,11 @@ func TestStaffCommandLineKeepsPromises(t *testing.T) {
 	if _, _, err := handoff.New(rdb, stream).Enqueue(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := deskConfig(env)
+	all, err := parseConfig(env)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg := all.Desk
 	cfg.Stream, cfg.Prefix = stream, deskPrefix
 	cat, _ := locales.Load(knowledge.MessageFiles())
 	kb, _ := knowledge.New(cat)
@@ -199,7 +201,7 @@ func TestStaffCommandLineKeepsPromises(t *testing.T) {
 
 	for _, bad := range []string{"2001", "x:Sanne", "2001:Sanne,2002:sanne", "2001:"} {
 		vars["STAFF_USERS"] = bad
-		if _, err := deskConfig(env); err == nil {
+		if _, err := parseConfig(env); err == nil {
 			t.Errorf("STAFF_USERS=%q accepted", bad)
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image/png"
 	"io"
 	"log/slog"
@@ -83,7 +84,7 @@ func TestStaffStats(t *testing.T) {
 		t.Errorf("chart: %v", err)
 	}
 	for _, bad := range []string{"soon", "0d", "-3d", "401d", "10000h"} {
-		if err := staffCmd(ctx, []string{"stats", "--since", bad}, env, io.Discard, io.Discard); err != errUsage {
+		if err := staffCmd(ctx, []string{"stats", "--since", bad}, env, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("--since %s: %v, want usage", bad, err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wotschiedam/wotbot/bot/handoff"
 	"github.com/wotschiedam/wotbot/bot/telegramtest"
 	"github.com/wotschiedam/wotbot/knowledge"
 	"github.com/wotschiedam/wotbot/locales"
@@ -44,7 +45,7 @@ const (
 	staffChatID   = int64(-1009876543210)
 	staffUserID   = int64(424242)
 	chatBase      = int64(6_100_000_000)
-	stream        = "wot:handoff"
+	stream        = handoff.DefaultStream
 )
 
 // Run does one load run; an error means the run itself could not be done

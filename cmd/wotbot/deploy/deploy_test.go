@@ -43,6 +43,8 @@ type nopHandler struct{}
 
 func (nopHandler) Handle(context.Context, bot.Inbound) ([]dialog.Reply, error) { return nil, nil }
 
+func (nopHandler) MarkDelivered(context.Context, ...bot.Inbound) error { return nil }
+
 // registry registers every metric a replica with the desk exports, the way
 // `serve` (with STAFF_CHAT_ID) and `desk` do.
 func registry(t *testing.T) *prometheus.Registry {
