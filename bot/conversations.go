@@ -37,7 +37,11 @@ type Inbound struct {
 	// update_id); a message whose Seq was handled before is ignored, so
 	// redelivery has no effect.
 	Seq int64
-	Msg dialog.Message
+	// Sent, when above zero in a MarkDelivered, says that only the first
+	// Sent replies to this message reached the resident so far: the channel
+	// sends the rest next, and a redelivery after a crash sends only them.
+	Sent int
+	Msg  dialog.Message
 	// ReplyTo is the text of the message this one answers (a Telegram
 	// reply), so the staff desk can tell which resident a reply is for.
 	ReplyTo string
@@ -56,6 +60,9 @@ type SessionStore interface {
 	// LastDelivered returns the sequence number of key's turn last marked
 	// delivered (0: none).
 	LastDelivered(ctx context.Context, key string) (int64, error)
+	// SentOf returns how many replies of key's turn seq were marked sent
+	// while the turn was still being answered (0: none).
+	SentOf(ctx context.Context, key string, seq int64) (int, error)
 }
 
 // ErrKept wraps a Queue error when the request could not be handed off now
@@ -218,8 +225,10 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 			if !read { // cannot tell: neither twice nor silent
 				return c.unavailable(in), readErr
 			}
-			c.Log.Info("sending the replies of a redelivered update again", "update", seq)
-			return rec.Last.Replies, nil
+			replies := c.unsent(ctx, key, rec.Last)
+			c.Log.Info("sending the replies of a redelivered update again", "update", seq,
+				"replies", len(replies), "of", len(rec.Last.Replies))
+			return replies, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -229,15 +238,32 @@ func (c *Conversations) undelivered(ctx context.Context, in Inbound, key string,
 	}
 }
 
+// unsent returns the replies of last not marked sent: a process that died
+// between two replies of one turn (the welcome of "/start aanmelden" went
+// out, its question did not) is followed by one that sends the rest, not
+// the whole turn again. Only a reply that went out in the moment before
+// the death, not yet marked, can then reach the resident twice: the same
+// as for a turn of one reply. When the marks cannot be read, all of them:
+// twice is better than never.
+func (c *Conversations) unsent(ctx context.Context, key string, last *lastTurn) []dialog.Reply {
+	n, err := c.Sessions.SentOf(ctx, key, last.Seq)
+	if err != nil {
+		c.Log.Warn("replies sent so far unknown; sending all of them", "update", last.Seq, "err", err)
+		return last.Replies
+	}
+	return last.Replies[min(n, len(last.Replies)):]
+}
+
 // MarkDelivered records that the replies to ins reached the residents
 // (DeliveryMarker). Channels that deliver updates more than once (Telegram)
 // call it after sending, for one update or for many at once; without it a
-// redelivered update is answered again after RedeliveryGrace.
+// redelivered update is answered again after RedeliveryGrace. An Inbound
+// with Sent above zero records only that its first Sent replies went out.
 func (c *Conversations) MarkDelivered(ctx context.Context, ins ...Inbound) error {
 	ds := make([]session.Delivery, 0, len(ins))
 	for _, in := range ins {
 		if in.Seq > 0 {
-			ds = append(ds, session.Delivery{Key: SessionKey(in.Channel, in.ChatID), Seq: in.Seq})
+			ds = append(ds, session.Delivery{Key: SessionKey(in.Channel, in.ChatID), Seq: in.Seq, Sent: in.Sent})
 		}
 	}
 	return c.Sessions.MarkDelivered(ctx, ds...)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -48,9 +49,22 @@ return nv
 
 // markScript notes a delivered turn on an existing record only: a record
 // deleted meanwhile (/vergeet) must not come back as a husk without TTL.
+// ARGV[1] is the turn's sequence number; ARGV[2], when above 0, says only
+// that many of its replies went out so far (field p, "seq:n", never
+// lowered for the same turn), which leaves field s, the last turn delivered
+// whole, alone.
 const markScript = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 's', ARGV[1])
+local sent = tonumber(ARGV[2] or '0') or 0
+if sent > 0 then
+  local p = redis.call('HGET', KEYS[1], 'p')
+  local pseq, pn = string.match(p or '', '^(%d+):(%d+)$')
+  if pseq ~= ARGV[1] or tonumber(pn) < sent then
+    redis.call('HSET', KEYS[1], 'p', ARGV[1] .. ':' .. sent)
+  end
+else
+  redis.call('HSET', KEYS[1], 's', ARGV[1])
+end
 return 1
 `
 
@@ -123,10 +137,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 // Delivery names a turn whose replies reached the resident: the session
-// key and the turn's sequence number.
+// key and the turn's sequence number. Sent above zero says only the first
+// Sent replies of the turn did so far (the channel is still sending): a
+// process that dies before the rest is followed by one that sends only the
+// rest (see SentOf).
 type Delivery struct {
-	Key string
-	Seq int64
+	Key  string
+	Seq  int64
+	Sent int
 }
 
 // MarkDelivered records that the replies of the turns ds reached the
@@ -139,7 +157,7 @@ func (s *Store) MarkDelivered(ctx context.Context, ds ...Delivery) error {
 	case 0:
 		return nil
 	case 1:
-		if err := s.mark.Run(ctx, s.rdb, []string{s.prefix + ds[0].Key}, ds[0].Seq).Err(); err != nil {
+		if err := s.mark.Run(ctx, s.rdb, []string{s.prefix + ds[0].Key}, ds[0].Seq, ds[0].Sent).Err(); err != nil {
 			return fmt.Errorf("mark delivered: %w", err)
 		}
 		return nil
@@ -147,7 +165,7 @@ func (s *Store) MarkDelivered(ctx context.Context, ds ...Delivery) error {
 	send := func() error {
 		pipe := s.rdb.Pipeline()
 		for _, d := range ds {
-			s.mark.EvalSha(ctx, pipe, []string{s.prefix + d.Key}, d.Seq)
+			s.mark.EvalSha(ctx, pipe, []string{s.prefix + d.Key}, d.Seq, d.Sent)
 		}
 		_, err := pipe.Exec(ctx)
 		return err
@@ -177,4 +195,26 @@ func (s *Store) LastDelivered(ctx context.Context, key string) (int64, error) {
 		return 0, fmt.Errorf("last delivered: %w", err)
 	}
 	return v, nil
+}
+
+// SentOf returns how many replies of the turn seq were marked sent while it
+// was still being answered (Delivery.Sent); 0 when none were, or when the
+// mark is of another turn.
+func (s *Store) SentOf(ctx context.Context, key string, seq int64) (int, error) {
+	v, err := s.rdb.HGet(ctx, s.prefix+key, "p").Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sent replies: %w", err)
+	}
+	markSeq, n, ok := strings.Cut(v, ":")
+	if !ok || markSeq != strconv.FormatInt(seq, 10) {
+		return 0, nil
+	}
+	sent, err := strconv.Atoi(n)
+	if err != nil || sent < 0 {
+		return 0, fmt.Errorf("sent replies: malformed mark")
+	}
+	return sent, nil
 }

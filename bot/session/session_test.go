@@ -311,3 +311,37 @@ func TestMarkDeliveredBatchAfterScriptsForgotten(t *testing.T) {
 		}
 	}
 }
+
+// A turn's replies marked sent one by one, while they go out: the mark
+// counts for that turn only, and does not say the turn was delivered whole.
+func TestMarkSentSoFar(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t, time.Hour)
+	if _, err := s.Save(ctx, "a", []byte("x"), 0); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		mark      []session.Delivery
+		seq       int64
+		delivered int64
+		sent      int
+	}{
+		{nil, 5, 0, 0},
+		{[]session.Delivery{{Key: "a", Seq: 5, Sent: 1}}, 5, 0, 1},
+		{[]session.Delivery{{Key: "a", Seq: 5, Sent: 2}}, 5, 0, 2},
+		{nil, 6, 0, 0}, // another turn knows nothing of it
+		{[]session.Delivery{{Key: "a", Seq: 5}}, 5, 5, 2},
+		{[]session.Delivery{{Key: "a", Seq: 6, Sent: 1}, {Key: "a", Seq: 7, Sent: 3}}, 7, 5, 3},
+	}
+	for i, st := range steps {
+		if err := s.MarkDelivered(ctx, st.mark...); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.LastDelivered(ctx, "a"); got != st.delivered || err != nil {
+			t.Errorf("step %d: LastDelivered = %d, %v; want %d", i, got, err, st.delivered)
+		}
+		if got, err := s.SentOf(ctx, "a", st.seq); got != st.sent || err != nil {
+			t.Errorf("step %d: SentOf(%d) = %d, %v; want %d", i, st.seq, got, err, st.sent)
+		}
+	}
+}

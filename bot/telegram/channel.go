@@ -399,6 +399,9 @@ func (c *Channel) process(chatID int64, ch *chat, j job) {
 			break // keep the order: do not send later replies without earlier ones
 		}
 		sent++
+		if err == nil && sent < len(replies) {
+			c.markSent(ctx, in, sent)
+		}
 	}
 	if err == nil && sent > 0 && sent == len(replies) {
 		c.marks.add(in)

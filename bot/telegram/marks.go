@@ -10,6 +10,30 @@ import (
 	"github.com/wotschiedam/wotbot/bot"
 )
 
+// sentWait bounds the mark written between two replies of one turn: a
+// Redis that hangs must not hold the chat up (the mark only spares a
+// resident a reply twice).
+const sentWait = 500 * time.Millisecond
+
+// markSent notes, before the next reply of in goes out, that its first n
+// went out (bot.Inbound.Sent): a process that dies between two replies is
+// followed by one that sends only the rest. Unlike the mark of a whole turn
+// it is written at once, not gathered: it must land before the next reply,
+// or it narrows nothing. Only turns of more than one reply pay this round
+// trip.
+func (c *Channel) markSent(ctx context.Context, in bot.Inbound, n int) {
+	if in.Seq <= 0 {
+		return
+	}
+	in.Sent = n
+	ctx, cancel := context.WithTimeout(ctx, sentWait)
+	defer cancel()
+	if err := c.handler.MarkDelivered(ctx, in); err != nil {
+		c.m.errors.WithLabelValues("mark").Inc()
+		c.log.Warn("mark replies sent so far", "update", in.Seq, "err", err)
+	}
+}
+
 // deliveryMarks passes "replies delivered" to the handler from one
 // goroutine, the marks of markLinger in one call: under load one round trip
 // to Redis carries the marks of many updates. A mark that is late or lost

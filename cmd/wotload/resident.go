@@ -360,6 +360,27 @@ type residentEnv struct {
 // the replies it could not record as sent once more).
 const replyQuiet = 250 * time.Millisecond
 
+// texts are the messages' texts as a resident reads them.
+func (e *residentEnv) texts(msgs []telegramtest.Message) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = html.UnescapeString(m.Text)
+	}
+	return out
+}
+
+// repeatedLead is how many of the first texts repeat the end of the
+// previous answer (0 when they do not): sent again by a replica that
+// restarted, they come before the answer to the new message.
+func repeatedLead(texts, prev []string) int {
+	for n := min(len(texts), len(prev)); n > 0; n-- {
+		if slices.Equal(texts[:n], prev[len(prev)-n:]) {
+			return n
+		}
+	}
+	return 0
+}
+
 func (e *residentEnv) anyFault(msgs []telegramtest.Message) bool {
 	for _, m := range msgs {
 		if e.match.isFault(html.UnescapeString(m.Text)) {
@@ -418,7 +439,10 @@ func (e *residentEnv) run(ctx context.Context, rng *rand.Rand, p profile) outcom
 			}
 			// Polling: all of the answer (a "not working now" reply comes
 			// alone), then a quiet moment for anything sent twice.
-			for wait := time.Now().Add(e.replyWait); e.polling && len(msgs) > 0 && len(msgs) < max(st.replies, 1) &&
+			// What a restarted replica sent again of the previous answer
+			// comes first and is not this one.
+			for wait := time.Now().Add(e.replyWait); e.polling && len(msgs) > 0 &&
+				len(msgs)-repeatedLead(e.texts(msgs), prevTexts) < max(st.replies, 1) &&
 				!e.anyFault(msgs) && time.Now().Before(wait); {
 				time.Sleep(20 * time.Millisecond)
 				msgs = e.inbox.from(p.chat, out.received)
@@ -486,10 +510,24 @@ func (e *residentEnv) run(ctx context.Context, rng *rand.Rand, p profile) outcom
 			// In polling mode the resident moves on as soon as the replies
 			// came; a replica killed after sending them and before recording
 			// so reads that update again from its inbox at restart and sends
-			// them again, before this message's replies. Same case, counted.
-			if e.polling && len(prevTexts) > 0 && len(texts) > len(prevTexts) && slices.Equal(texts[:len(prevTexts)], prevTexts) {
-				texts, buttons = texts[len(prevTexts):], buttons[len(prevTexts):]
+			// again what it had not recorded (the previous answer, or its
+			// rest), before this message's replies. Same case, counted.
+			if n := repeatedLead(texts, prevTexts); e.polling && n > 0 && n < len(texts) {
+				texts, buttons = texts[n:], buttons[n:]
 				out.repeated++
+			}
+			// A replica killed between two replies of one answer: the one
+			// that takes over sends the rest, starting with the reply that
+			// went out as the replica died (it could not record that one).
+			// One reply twice in a row, at the cut, passes; it is counted.
+			if attempts > 1 || e.polling {
+				for j := 1; j < len(texts); j++ {
+					if texts[j] == texts[j-1] && slices.Equal(buttons[j], buttons[j-1]) {
+						texts, buttons = slices.Delete(texts, j, j+1), slices.Delete(buttons, j, j+1)
+						out.repeated++
+						break
+					}
+				}
 			}
 			if err := st.check(texts, buttons); err != nil {
 				clipped := make([]string, len(texts))
