@@ -90,7 +90,15 @@ func (d *dispatcher) run(chatID int64, c *chat) {
 			return
 		}
 		d.mu.Lock()
-		if d.stopping || len(c.jobs) == 0 {
+		if len(c.jobs) == 0 {
+			// The runner ends under the same lock enqueue takes: a job that
+			// arrives after this starts a new runner, never waits for this one.
+			c.running = false
+			d.mu.Unlock()
+			<-d.slots
+			return
+		}
+		if d.stopping {
 			d.mu.Unlock()
 			<-d.slots
 			d.abandon(c)
