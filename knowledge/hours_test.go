@@ -335,3 +335,54 @@ func TestParseQuestion(t *testing.T) {
 		}
 	}
 }
+
+// Time questions in Turkish, Arabic and Polish, as residents type them: with
+// and without accents, Darija in Arabic script and in Latin letters, Arabic
+// vowel marks and Arabic-Indic digits.
+func TestParseQuestionOtherLanguages(t *testing.T) {
+	today := date{2026, time.December, 21} // a Monday
+	tests := []struct {
+		q    string
+		want question
+	}{
+		{"yarın açık mısınız", question{days: []date{{2026, 12, 22}}}},
+		{"yarin acik misiniz", question{days: []date{{2026, 12, 22}}}},
+		{"bugün gelebilir miyim", question{days: []date{today}}},
+		{"cumartesi günü açık mı", question{days: []date{{2026, 12, 26}}}},
+		{"cuma açık mısınız", question{days: []date{{2026, 12, 25}}}},
+		{"pazar açık mı", question{days: []date{{2026, 12, 27}}}},
+		{"perşembe akşam kaça kadar açıksınız", question{days: []date{{2026, 12, 24}}, evening: true}},
+		{"işten sonra gelebilir miyim", question{evening: true}},
+		{"şu an açık mısınız", question{now: true}},
+		{"hafta sonu açık mı", question{weekend: true}},
+		{"telefonla ne zaman arayabilirim", question{service: servicePhone}},
+		{"noelde açık mısınız", question{days: []date{{2026, 12, 25}, {2026, 12, 26}}}},
+		{"25 Aralık'ta açık mı", question{days: []date{{2026, 12, 25}}}},
+		{"czy jesteście otwarci jutro", question{days: []date{{2026, 12, 22}}}},
+		{"czy w sobotę jest otwarte", question{days: []date{{2026, 12, 26}}}},
+		{"w przyszły wtorek", question{days: []date{{2026, 12, 22}}}},
+		{"czy mogę przyjść po pracy", question{evening: true}},
+		{"czy teraz jest otwarte", question{now: true}},
+		{"kiedy mogę zadzwonić", question{service: servicePhone}},
+		{"czy w Boże Narodzenie jest otwarte", question{days: []date{{2026, 12, 25}, {2026, 12, 26}}}},
+		{"otwarte 1 stycznia?", question{days: []date{{2027, 1, 1}}}},
+		{"واش حالين غدا", question{days: []date{{2026, 12, 22}}}},
+		{"هل أنتم مفتوحون غداً؟", question{days: []date{{2026, 12, 22}}}},
+		{"واش حالين فالسبت", question{days: []date{{2026, 12, 26}}}},
+		{"يوم الخميس في المساء", question{days: []date{{2026, 12, 24}}, evening: true}},
+		{"هل المكتب مفتوح الآن", question{now: true}},
+		{"wach m7lolin ghda", question{days: []date{{2026, 12, 22}}}},
+		{"واش نقدر نعيط دابا", question{service: servicePhone, now: true}},
+		{"مفتوح يوم ٢٥ دجنبر؟", question{days: []date{{2026, 12, 25}}}},
+		{"2e kerstdag open?", question{days: []date{{2026, 12, 26}}}},
+		{"zijn jullie 1ste paasdag open", question{days: []date{{2027, 3, 28}}}},
+		{"wat zijn de openingstijden op pazartesi", question{days: []date{today}, namedToday: true}},
+	}
+	for _, tt := range tests {
+		got := parseQuestion(tt.q, today)
+		got.kind = ""
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("parseQuestion(%q) = %+v, want %+v", tt.q, got, tt.want)
+		}
+	}
+}

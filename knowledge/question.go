@@ -140,9 +140,9 @@ func wordSet(words ...string) map[string]bool {
 	return m
 }
 
-// words splits text into lower-case words of letters and digits.
+// words splits text into folded words of letters and digits (see foldWord).
 func words(text string) []string {
-	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+	return strings.FieldsFunc(foldWord(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 }
@@ -150,7 +150,7 @@ func words(text string) []string {
 // parseQuestion reads a time question asked on day today.
 func parseQuestion(text string, today date) question {
 	var q question
-	ws := words(text)
+	ws := toDutchTimeWords(words(text))
 	used := make([]bool, len(ws)) // words consumed by a holiday phrase or date
 	nextWeek, next, desk := false, false, false
 	for i, w := range ws {
