@@ -25,9 +25,7 @@ const maxQuestion = 500
 // intent from a button, which is asking for it in so many words.
 func (t *turn) respond(txt, intent string, tapped bool) {
 	t.aspect = t.e.Knowledge.Aspect(intent, txt)
-	// The register words are Dutch and English; in another language the
-	// classifier's reading stands.
-	asks := tapped || t.e.keywords.asksToRegister(txt) || (t.s.Lang != "nl" && t.s.Lang != "en")
+	asks := tapped || t.e.keywords.asksToRegister(txt)
 	if !tapped && asks && t.e.keywords.asksHow(txt) && (intent == label.RegisterSelf || intent == label.RegisterOther) {
 		// "hoe kan ik me aanmelden?" asks how registering works: the
 		// answer, and the offer.

@@ -74,6 +74,14 @@ func fold(s string) string {
 				b.WriteByte(' ')
 			}
 			space = false
+			// Turkish ı and Polish ł have no accent to drop; residents
+			// type them as i and l as often as not.
+			switch r {
+			case 'ı':
+				r = 'i'
+			case 'ł':
+				r = 'l'
+			}
 			b.WriteRune(r)
 		} else {
 			space = true
