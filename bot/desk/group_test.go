@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -222,6 +223,10 @@ func TestGroup429PausesAllPosts(t *testing.T) {
 		}
 		return false
 	})
+	// The fake server logs the 429 as it answers; the desk holds the group
+	// when the answer arrives. Claim after that, not in between.
+	hold := d.cfg.Prefix + "pace:" + strconv.FormatInt(staffChat, 10) + ":hold" // see desk.go's key list
+	waitFor(t, func() bool { return e.rdb.Exists(context.Background(), hold).Val() == 1 })
 	// A claim while the group is paused: its edit of the post waits too.
 	if _, err := d.Claim(context.Background(), first.Ref, Staff{ID: fatima, Name: "Fatima"}); err != nil {
 		t.Fatal(err)
