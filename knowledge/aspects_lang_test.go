@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -23,15 +24,17 @@ type aspectCase struct {
 // Turkish, Arabic and Polish, each with the share per language whose aspect
 // the lists must find: a little under what they find now (see the commit
 // that sets it), so a change that loses words fails here. The first set was
-// written before the words and covers every aspect; the second was written
-// after them and never tuned on.
+// written before the words and covers every aspect; the second after them
+// (its gaps were then fixed, so it is no longer held out); the third before
+// that fix, and never tuned on: its figure is the honest one.
 var aspectSets = []struct {
 	file  string
 	floor map[string]float64
 	every bool // has a question for every aspect in every language
 }{
 	{"testdata/aspects_lang.yaml", map[string]float64{"tr": 0.95, "ar": 0.95, "pl": 0.95}, true},
-	{"testdata/aspects_lang2.yaml", map[string]float64{"tr": 0.90, "ar": 0.60, "pl": 0.70}, false},
+	{"testdata/aspects_lang2.yaml", map[string]float64{"tr": 0.95, "ar": 0.95, "pl": 0.95}, false},
+	{"testdata/aspects_lang3.yaml", map[string]float64{"tr": 0.90, "ar": 0.75, "pl": 0.85}, false},
 }
 
 // The word lists find the aspect of Turkish, Arabic and Polish questions
@@ -130,6 +133,30 @@ func TestAspectWordsUnique(t *testing.T) {
 					continue
 				}
 				seen[w] = x.name
+			}
+		}
+	}
+}
+
+// A word that a prefix (a word ending in *) of the same intent already
+// matches counts twice, or for two aspects: "ولدي" beside "ولدي*" made
+// parenting outweigh addiction.
+func TestAspectWordsNotCovered(t *testing.T) {
+	b := newBase(t)
+	for in, as := range b.aspects.byIntent {
+		for _, x := range as {
+			for _, p := range x.words {
+				if !p.prefix {
+					continue
+				}
+				for _, y := range as {
+					for _, w := range y.words {
+						if w == p || !strings.HasPrefix(w.text, p.text) {
+							continue
+						}
+						t.Errorf("aspects.yaml %s: %s %q is already matched by %s %q*", in, y.name, w.text, x.name, p.text)
+					}
+				}
 			}
 		}
 	}
