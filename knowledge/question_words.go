@@ -1,7 +1,6 @@
 package knowledge
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -84,12 +83,19 @@ type timeWord struct {
 	prefix bool
 }
 
-// timeWords is otherTimeWords folded, phrases first, so that "hafta sonu"
-// is read before "hafta".
+// timeWords is otherTimeWords folded and indexed: an entry whose first
+// word is whole under that word, a stem ("sobot*") under its first two
+// letters. A message's words are each looked up once, not run past every
+// entry.
 var timeWords = compileTimeWords()
 
-func compileTimeWords() []timeWord {
-	var out []timeWord
+type timeWordIndex struct {
+	whole map[string][]timeWord
+	stems map[string][]timeWord
+}
+
+func compileTimeWords() timeWordIndex {
+	idx := timeWordIndex{whole: map[string][]timeWord{}, stems: map[string][]timeWord{}}
 	for _, e := range otherTimeWords {
 		for _, w := range e.words {
 			tw := timeWord{words: words(w), dutch: strings.Fields(e.dutch)}
@@ -97,12 +103,28 @@ func compileTimeWords() []timeWord {
 				tw.prefix = true
 				tw.words[last] = strings.TrimSuffix(tw.words[last], "*")
 			}
-			out = append(out, tw)
+			if tw.prefix && len(tw.words) == 1 {
+				k := stemKey(tw.words[0])
+				idx.stems[k] = append(idx.stems[k], tw)
+				continue
+			}
+			idx.whole[tw.words[0]] = append(idx.whole[tw.words[0]], tw)
 		}
 	}
-	// Longer phrases first; within one length the table's order stays.
-	slices.SortStableFunc(out, func(a, b timeWord) int { return len(b.words) - len(a.words) })
-	return out
+	return idx
+}
+
+// stemKey is the first two letters of w, the key of the stems it may
+// start with (every stem has at least two).
+func stemKey(w string) string {
+	n := 0
+	for i := range w {
+		if n == 2 {
+			return w[:i]
+		}
+		n++
+	}
+	return w
 }
 
 // match reports whether tw is read at ws[i:].
@@ -157,14 +179,18 @@ func toDutchTimeWords(ws []string) []string {
 }
 
 // readTimeWord reads the time word at ws[i]: how many words it took and the
-// Dutch words it stands for, or 0.
+// Dutch words it stands for, or 0. The longest phrase wins; on a tie, a
+// whole word before a stem, then the table's order.
 func readTimeWord(ws []string, i int) (int, []string) {
-	for _, tw := range timeWords {
-		if tw.match(ws, i) {
-			return len(tw.words), tw.dutch
+	n, dutch := 0, []string(nil)
+	for _, list := range [][]timeWord{timeWords.whole[ws[i]], timeWords.stems[stemKey(ws[i])]} {
+		for _, tw := range list {
+			if len(tw.words) > n && tw.match(ws, i) {
+				n, dutch = len(tw.words), tw.dutch
+			}
 		}
 	}
-	return 0, nil
+	return n, dutch
 }
 
 // foldWord lowercases w and strips accents, Arabic vowel marks and hamza
