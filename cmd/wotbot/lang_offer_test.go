@@ -15,11 +15,17 @@ func TestQuestionsFirstInEachLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	offerSelf := map[string]string{"tr": "Kendim için kayıt", "ar": "التسجيل لنفسي", "pl": "Zgłoszenie dla siebie"}
+	// The offer's buttons: register myself, register someone else. Which one
+	// depends on the classifier's reading of whose problem it is.
+	offers := map[string][]string{
+		"tr": {"Kendim için kayıt", "Başka birini kaydet"},
+		"ar": {"التسجيل لنفسي", "تسجيل شخص آخر"},
+		"pl": {"Zgłoszenie dla siebie", "Zgłoszenie innej osoby"},
+	}
 	tests := []struct {
 		text, lang string
 		step       string // the step the answer leaves the chat at
-		offer      bool   // the register-myself button must be offered
+		offer      bool   // a button to register must be offered
 		contains   []string
 	}{
 		// Problems told, no request to register: the offer, no intake.
@@ -49,7 +55,7 @@ func TestQuestionsFirstInEachLanguage(t *testing.T) {
 		if res.Step != tt.step {
 			t.Errorf("%s %q: step %q, want %q (intent %s)", tt.lang, tt.text, res.Step, tt.step, res.Intent)
 		}
-		if tt.offer && !slices.Contains(res.Options, offerSelf[tt.lang]) {
+		if tt.offer && !slices.ContainsFunc(offers[tt.lang], func(o string) bool { return slices.Contains(res.Options, o) }) {
 			t.Errorf("%s %q: no offer to register:\n%s", tt.lang, tt.text, full)
 		}
 		for _, s := range tt.contains {
