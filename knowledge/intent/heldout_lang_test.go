@@ -115,3 +115,36 @@ func TestLexiconUpToDate(t *testing.T) {
 		t.Errorf("lexicon_gen.yaml is stale: %s", regenerate)
 	}
 }
+
+// The line reader of lexicon_gen.yaml reads the generated file as the YAML
+// parser does, and leaves any other layout to it.
+func TestLexiconLinesMatchYAML(t *testing.T) {
+	fast, ok := parseLexiconLines(lexiconFile)
+	if !ok {
+		t.Fatal("lexicon_gen.yaml is not in the generator's layout")
+	}
+	var doc map[string][]string
+	if err := yaml.Unmarshal(lexiconFile, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for lang, words := range doc {
+		for _, w := range words {
+			n++
+			if got, ok := fast[w]; !ok || langNames[got] != lang {
+				t.Errorf("%q: line reader says %v, YAML says %s", w, got, lang)
+			}
+		}
+	}
+	if n != len(fast) {
+		t.Errorf("line reader read %d words, YAML %d", len(fast), n)
+	}
+	for _, in := range []string{"tr:\n    - \"yes\"\n", "tr:\n  - a\n", "xx:\n    - a\n", "    - a\n"} {
+		if _, ok := parseLexiconLines([]byte(in)); ok {
+			t.Errorf("line reader took %q", in)
+		}
+	}
+	if lex, err := parseLexicon([]byte("tr: [\"yes\", abi]\n")); err != nil || lex["yes"] != 2 || lex["abi"] != 2 {
+		t.Errorf("YAML fallback: %v, %v", lex, err)
+	}
+}
