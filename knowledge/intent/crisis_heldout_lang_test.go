@@ -7,7 +7,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wotschiedam/wotbot/knowledge/intent/internal/features"
-	"github.com/wotschiedam/wotbot/knowledge/intent/train"
 )
 
 type crisisHeldOut struct {
@@ -75,14 +74,7 @@ func TestCrisisHeldoutLang(t *testing.T) {
 
 // The held-out crisis check stays held out.
 func TestCrisisHeldoutNotInTraining(t *testing.T) {
-	exs, _, err := train.LoadFile(intentsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	for _, e := range exs {
-		seen[features.Normalize(e.Text)] = true
-	}
+	seen := trainingTexts(t)
 	for lang, cases := range loadCrisisHeldOut(t) {
 		for _, list := range [][]string{cases.MustHit, cases.MustNotHit, cases.HelpQuestion} {
 			for _, s := range list {

@@ -154,7 +154,10 @@ func TestHeldOut(t *testing.T) {
 	}
 }
 
-func TestHeldOutNotInTraining(t *testing.T) {
+// trainingTexts is every example of intents.yaml, normalised: a held-out
+// text must not be one of them.
+func trainingTexts(t *testing.T) map[string]bool {
+	t.Helper()
 	exs, _, err := train.LoadFile(intentsPath)
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +166,11 @@ func TestHeldOutNotInTraining(t *testing.T) {
 	for _, e := range exs {
 		seen[features.Normalize(e.Text)] = true
 	}
+	return seen
+}
+
+func TestHeldOutNotInTraining(t *testing.T) {
+	seen := trainingTexts(t)
 	for _, it := range loadHeldOut(t) {
 		if seen[features.Normalize(it.Text)] {
 			t.Errorf("held-out text %q is also a training text", it.Text)
