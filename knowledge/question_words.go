@@ -23,10 +23,11 @@ var otherTimeWords = []struct {
 	dutch string
 	words []string
 }{
-	// Days, longest first where one starts another: "cumartesi" (Saturday)
-	// starts with "cuma" (Friday), "pazartesi" (Monday) with "pazar".
+	// Days. Where one starts another ("cumartesi", Saturday, starts with
+	// "cuma", Friday; "pazartesi", Monday, with "pazar") the longer match
+	// wins (readTimeWord).
 	{"maandag", []string{"pazartesi*", "poniedzial*", "الاثنين", "الاتنين", "الإثنين", "اثنين", "التنين", "letnin", "tnin"}},
-	{"dinsdag", []string{"sali", "salı*", "salida", "saliya", "wtor*", "الثلاثاء", "الثلاثا", "التلات", "التلاتاء", "ثلاثاء", "tlat", "ttlat"}},
+	{"dinsdag", []string{"salı*", "wtor*", "الثلاثاء", "الثلاثا", "التلات", "التلاتاء", "ثلاثاء", "tlat", "ttlat"}},
 	{"woensdag", []string{"carsamba*", "srod*", "sroda", "الاربعاء", "الاربعا", "لاربع", "اربعاء", "larb3", "larbe3"}},
 	{"donderdag", []string{"persembe*", "czwart*", "الخميس", "خميس", "lkhmis", "khmis"}},
 	{"zaterdag", []string{"cumartesi*", "sobot*", "السبت", "سبت", "sebt", "ssebt"}},
@@ -153,7 +154,8 @@ func (tw timeWord) match(ws []string, i int) bool {
 const arabicProclitics = "وفبل"
 
 // toDutchTimeWords replaces time words of other languages in ws with the
-// Dutch words they stand for; Dutch and English words stay as they are.
+// Dutch words they stand for; Dutch and English words stay as they are. ws
+// itself is left as it was.
 func toDutchTimeWords(ws []string) []string {
 	out := make([]string, 0, len(ws))
 	for i := 0; i < len(ws); {
@@ -161,10 +163,10 @@ func toDutchTimeWords(ws []string) []string {
 		if n == 0 {
 			// "فالسبت", "والخميس": the word without its proclitic.
 			if r, size := utf8.DecodeRuneInString(ws[i]); strings.ContainsRune(arabicProclitics, r) && utf8.RuneCountInString(ws[i]) > 3 {
-				rest := append([]string{ws[i][size:]}, ws[i+1:]...)
-				if m, d := readTimeWord(rest, 0); m > 0 {
-					n, dutch = m, d
-				}
+				word := ws[i]
+				ws[i] = word[size:]
+				n, dutch = readTimeWord(ws, i)
+				ws[i] = word
 			}
 		}
 		if n == 0 {
